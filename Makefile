@@ -1,0 +1,39 @@
+# rabbitmq-krm — build and test entry points. `make test` is what CI runs (.ci/run).
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+BIN := bin/rabbitmq-krm
+GO_LDFLAGS := -s -w
+GO_SOURCES := $(shell find fn -name '*.go' -not -name '*_test.go') go.mod go.sum
+
+.PHONY: build render test test-unit test-kustomize golden clean
+
+build: $(BIN)
+
+$(BIN): $(GO_SOURCES)
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(GO_LDFLAGS)' -o $@ ./fn
+
+# The quick start: render the example cluster (the article's NFS cluster) through kustomize.
+render: build
+	"$$(bash hack/install-kustomize.sh)" build --enable-alpha-plugins --enable-exec bases/rabbitmq
+
+# Regenerate golden files after an intended change; review the diff before committing.
+golden: build
+	go test ./fn/... -run 'Golden' -update
+	bash hack/kustomize-golden.sh --update
+
+test-unit:
+	go vet ./...
+	go test ./...
+
+test-kustomize: build
+	bash hack/kustomize-golden.sh
+
+# Suites owned by test/*/ add themselves to E2E_TESTS in their own .mk files.
+E2E_TESTS :=
+-include test/*/*.mk
+
+test: test-unit test-kustomize $(E2E_TESTS)
+	@echo "all test suites passed"
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,126 @@
+package v1alpha1
+
+// DefaultImage is the image used when spec.image is empty: an official image pinned to a
+// patch release, so that the same config renders the same pods.
+const DefaultImage = "rabbitmq:4.2.3-management"
+
+const (
+	DefaultReplicas                      int32 = 3
+	DefaultClusterDomain                       = "cluster.local"
+	DefaultPersistenceSize                     = "10Gi"
+	DefaultErlangCookieKey                     = ".erlang.cookie"
+	defaultCookieSuffix                        = "-erlang-cookie"
+	DefaultTerminationGracePeriodSeconds int64 = 1800
+	DefaultEtcdKeyPrefix                       = "rabbitmq-discovery"
+	DefaultEtcdNodeTTL                   int32 = 30
+	DefaultEtcdLockTimeout               int32 = 300
+	DefaultCPURequest                          = "1"
+	DefaultMemory                              = "2Gi"
+)
+
+// Default fills every unset field. It never overrides what the user wrote, and it leaves
+// invalid values alone for Validate to report.
+func (c *RabbitMQCluster) Default() {
+	s := &c.Spec
+	if s.Replicas == nil {
+		s.Replicas = ptr(DefaultReplicas)
+	}
+	if s.Image == "" {
+		s.Image = DefaultImage
+	}
+	if s.Version == "" {
+		if series, ok := SeriesFromImage(s.Image); ok {
+			s.Version = series.String()
+		}
+	}
+	if s.ClusterDomain == "" {
+		s.ClusterDomain = DefaultClusterDomain
+	}
+	if s.Discovery.Mode == "" {
+		s.Discovery.Mode = DiscoveryK8s
+	}
+	if s.Discovery.Mode == DiscoveryEtcd {
+		if s.Discovery.Etcd == nil {
+			s.Discovery.Etcd = &EtcdDiscovery{}
+		}
+		e := s.Discovery.Etcd
+		if e.KeyPrefix == "" {
+			e.KeyPrefix = DefaultEtcdKeyPrefix
+		}
+		if e.NodeTTL == nil {
+			e.NodeTTL = ptr(DefaultEtcdNodeTTL)
+		}
+		if e.LockTimeout == nil {
+			e.LockTimeout = ptr(DefaultEtcdLockTimeout)
+		}
+	}
+	if s.Exposure.Type == "" {
+		s.Exposure.Type = ExposureClusterIP
+	}
+	if s.Persistence.Size == "" {
+		s.Persistence.Size = DefaultPersistenceSize
+	}
+	if s.ErlangCookie.SecretName == "" {
+		s.ErlangCookie.SecretName = c.Name + defaultCookieSuffix
+	}
+	if s.ErlangCookie.SecretKey == "" {
+		s.ErlangCookie.SecretKey = DefaultErlangCookieKey
+	}
+	if s.Resources.Requests.CPU == "" {
+		s.Resources.Requests.CPU = DefaultCPURequest
+	}
+	if s.Resources.Requests.Memory == "" {
+		s.Resources.Requests.Memory = DefaultMemory
+	}
+	if s.Resources.Limits.Memory == "" {
+		s.Resources.Limits.Memory = s.Resources.Requests.Memory
+	}
+	if s.TerminationGracePeriodSeconds == nil {
+		s.TerminationGracePeriodSeconds = ptr(DefaultTerminationGracePeriodSeconds)
+	}
+}
+
+// Series is the validated RabbitMQ series. Call it only after Validate succeeded.
+func (c *RabbitMQCluster) Series() Series {
+	s, err := ParseSeries(c.Spec.Version)
+	if err != nil {
+		panic("Series called on an unvalidated config: " + err.Error())
+	}
+	return s
+}
+
+// Replicas is the defaulted replica count.
+func (c *RabbitMQCluster) Replicas() int32 { return *c.Spec.Replicas }
+
+// PersistenceMode names the storage mode the config selects.
+type PersistenceMode string
+
+const (
+	PersistenceVolumeClaims PersistenceMode = "volumeClaimTemplates"
+	PersistenceNFSShared    PersistenceMode = "nfs"
+	PersistenceNFSPerPod    PersistenceMode = "nfs-per-pod"
+	PersistenceEmptyDir     PersistenceMode = "emptyDir"
+)
+
+// PersistenceMode is the storage mode; Validate guarantees at most one was asked for.
+func (p Persistence) Mode() PersistenceMode {
+	switch {
+	case p.NFS != nil && p.NFS.PerPod:
+		return PersistenceNFSPerPod
+	case p.NFS != nil:
+		return PersistenceNFSShared
+	case p.EmptyDir:
+		return PersistenceEmptyDir
+	default:
+		return PersistenceVolumeClaims
+	}
+}
+
+// Exposure types.
+const (
+	ExposureClusterIP    = "ClusterIP"
+	ExposureNodePort     = "NodePort"
+	ExposureLoadBalancer = "LoadBalancer"
+)
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,167 @@
+// Package v1alpha1 is the public config API of rabbitmq-krm: one RabbitMQCluster object
+// (apiVersion rabbitmq-krm.dev/v1alpha1) describes a clustered, persistent RabbitMQ.
+//
+// The comments on the fields are the config reference: `rabbitmq-krm --help` and the
+// README are written from them. Decode, then Default, then Validate.
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+const (
+	Group      = "rabbitmq-krm.dev"
+	Version    = "v1alpha1"
+	APIVersion = Group + "/" + Version
+	Kind       = "RabbitMQCluster"
+)
+
+// RabbitMQCluster is the function config. metadata.name prefixes every generated object;
+// metadata.namespace, when set, is the namespace of every namespaced object (when absent,
+// generated objects carry no namespace, so a kustomize `namespace:` can set it).
+type RabbitMQCluster struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              Spec `json:"spec,omitempty"`
+}
+
+// Spec is what the user asks for. Every field is optional; Default fills the gaps.
+type Spec struct {
+	// Replicas is the number of RabbitMQ nodes (default 3). Use an odd number: quorum
+	// queues and pause_minority need a majority.
+	Replicas *int32 `json:"replicas,omitempty"`
+	// Image is the RabbitMQ container image (default: a pinned official image).
+	Image string `json:"image,omitempty"`
+	// Version is the RabbitMQ series ("3.8" .. "4.3") that selects version-specific
+	// configuration. Inferred from the image tag; required when the tag has no version.
+	Version string `json:"version,omitempty"`
+	// CreateNamespace also emits the Namespace object, labelled for the restricted
+	// Pod Security profile. Needs metadata.namespace.
+	CreateNamespace bool `json:"createNamespace,omitempty"`
+	// ClusterDomain is the cluster's DNS domain used in node names (default cluster.local).
+	ClusterDomain string `json:"clusterDomain,omitempty"`
+	// Discovery selects how nodes find each other when they first form the cluster.
+	Discovery Discovery `json:"discovery,omitempty"`
+	// Exposure selects how clients reach AMQP and the management UI.
+	Exposure Exposure `json:"exposure,omitempty"`
+	// Persistence selects where each node keeps its data.
+	Persistence Persistence `json:"persistence,omitempty"`
+	// Plugins are enabled in addition to rabbitmq_management, rabbitmq_prometheus and the
+	// discovery plugin, e.g. rabbitmq_shovel or rabbitmq_delayed_message_exchange.
+	Plugins []string `json:"plugins,omitempty"`
+	// ErlangCookie names the Secret holding the shared Erlang cookie. The function never
+	// creates or randomizes the cookie: a new value on every render would split a running
+	// cluster. Create it once, e.g.
+	//   kubectl create secret generic rabbitmq-erlang-cookie --from-literal=.erlang.cookie="$(openssl rand -hex 32)"
+	ErlangCookie ErlangCookie `json:"erlangCookie,omitempty"`
+	// Resources of the rabbitmq container. Defaults: requests cpu 1 and memory 2Gi, memory
+	// limit equal to the memory request, no CPU limit (CPU limits throttle Erlang's schedulers).
+	// RabbitMQ is told the memory limit (total_memory_available_override_value), so its own
+	// memory alarm blocks publishers before the kernel's OOM killer ends the node.
+	Resources Resources `json:"resources,omitempty"`
+	// TerminationGracePeriodSeconds bounds the graceful shutdown (default 1800): the preStop
+	// hook waits up to this long for quorum queues to keep a majority, then drains the node.
+	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
+}
+
+// DiscoveryMode is the peer discovery backend.
+type DiscoveryMode string
+
+const (
+	DiscoveryK8s     DiscoveryMode = "k8s"
+	DiscoveryEtcd    DiscoveryMode = "etcd"
+	DiscoveryClassic DiscoveryMode = "classic"
+	DiscoveryDNS     DiscoveryMode = "dns"
+)
+
+// DiscoveryModes lists the valid modes, in the order error messages show them.
+var DiscoveryModes = []DiscoveryMode{DiscoveryK8s, DiscoveryEtcd, DiscoveryClassic, DiscoveryDNS}
+
+// Discovery configures peer discovery.
+type Discovery struct {
+	// Mode is k8s (default), etcd, classic or dns.
+	//   k8s:     rabbitmq_peer_discovery_k8s. Before 4.1 it lists the headless Service's
+	//            Endpoints (a Role allows exactly that); from 4.1 on, pod 0 seeds the cluster.
+	//   etcd:    rabbitmq_peer_discovery_etcd with locking (etcd >= 3.4, v3 API).
+	//   classic: the node list in rabbitmq.conf (needs metadata.namespace).
+	//   dns:     A records of the headless Service (needs metadata.namespace).
+	Mode DiscoveryMode `json:"mode,omitempty"`
+	// Etcd configures mode etcd.
+	Etcd *EtcdDiscovery `json:"etcd,omitempty"`
+}
+
+// EtcdDiscovery configures the etcd backend.
+type EtcdDiscovery struct {
+	// Endpoints are host:port of etcd's client API. Required unless Deploy is true.
+	Endpoints []string `json:"endpoints,omitempty"`
+	// KeyPrefix is the etcd key prefix (default rabbitmq-discovery).
+	KeyPrefix string `json:"keyPrefix,omitempty"`
+	// NodeTTL is how long, in seconds, a node's key outlives the node (default 30).
+	NodeTTL *int32 `json:"nodeTTL,omitempty"`
+	// LockTimeout is how long, in seconds, a booting node waits for the startup lock (default 300).
+	LockTimeout *int32 `json:"lockTimeout,omitempty"`
+	// Deploy also emits an in-cluster etcd (StatefulSet + Service) and points Endpoints at it.
+	Deploy bool `json:"deploy,omitempty"`
+}
+
+// Exposure configures the client Service.
+type Exposure struct {
+	// Type is ClusterIP (default), NodePort or LoadBalancer.
+	Type string `json:"type,omitempty"`
+	// NodePorts fixes the node ports for type NodePort (30000-32767); unset ports are allocated.
+	NodePorts *NodePorts `json:"nodePorts,omitempty"`
+}
+
+// NodePorts are the fixed node ports of the client Service.
+type NodePorts struct {
+	// AMQP is the node port for AMQP 5672, e.g. 30672.
+	AMQP int32 `json:"amqp,omitempty"`
+	// Management is the node port for the management UI 15672, e.g. 31672.
+	Management int32 `json:"management,omitempty"`
+}
+
+// Persistence selects one of three storage modes: dynamic per-pod volumes (the default),
+// static NFS, or emptyDir.
+type Persistence struct {
+	// Size of each volume (default 10Gi).
+	Size string `json:"size,omitempty"`
+	// StorageClassName for the dynamic per-pod volumes; empty uses the cluster's default class.
+	StorageClassName string `json:"storageClassName,omitempty"`
+	// NFS uses a static NFS PersistentVolume (reclaim policy Retain) instead.
+	NFS *NFS `json:"nfs,omitempty"`
+	// EmptyDir keeps data only as long as the pod: for development only (a warning result).
+	EmptyDir bool `json:"emptyDir,omitempty"`
+}
+
+// NFS describes a static NFS export.
+type NFS struct {
+	// Server is the NFS server's host name or IP address.
+	Server string `json:"server,omitempty"`
+	// Path is the absolute exported path, e.g. /nfs/data/mqdata.
+	Path string `json:"path,omitempty"`
+	// PerPod false (default): one ReadWriteMany volume shared by all pods, each pod in its own
+	// directory (RABBITMQ_MNESIA_BASE=/var/lib/rabbitmq/mnesia/$(MY_POD_NAME)).
+	// PerPod true: one PersistentVolume per pod at <path>/<name>-<ordinal>, pre-bound to
+	// that pod's claim (needs metadata.namespace; the directories must exist on the server).
+	PerPod bool `json:"perPod,omitempty"`
+}
+
+// ErlangCookie names the cookie Secret.
+type ErlangCookie struct {
+	// SecretName defaults to <name>-erlang-cookie.
+	SecretName string `json:"secretName,omitempty"`
+	// SecretKey is the key holding the cookie (default .erlang.cookie).
+	SecretKey string `json:"secretKey,omitempty"`
+}
+
+// Resources are the container's compute requests and limits.
+type Resources struct {
+	Requests ComputeResources `json:"requests,omitempty"`
+	Limits   ComputeResources `json:"limits,omitempty"`
+}
+
+// ComputeResources are quantities such as cpu: 500m and memory: 2Gi.
+type ComputeResources struct {
+	CPU    string `json:"cpu,omitempty"`
+	Memory string `json:"memory,omitempty"`
+}

@@ -1,0 +1,319 @@
+package v1alpha1
+
+import (
+	"fmt"
+	"net"
+	"path"
+	"regexp"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// MaxNameLength keeps pod names (<name>-<ordinal>) and the StatefulSet's
+// controller-revision-hash label (<name>-<10 chars>) within 63 characters.
+const MaxNameLength = 52
+
+// NodePortMin and NodePortMax are Kubernetes' default service-node-port-range.
+const (
+	NodePortMin = 30000
+	NodePortMax = 32767
+)
+
+// Validate reports every problem of a defaulted config, each naming its field.
+func (c *RabbitMQCluster) Validate() FieldErrors {
+	var errs FieldErrors
+	c.validateMetadata(&errs)
+	s := &c.Spec
+	if *s.Replicas < 1 {
+		errs.add("spec.replicas", "%d is not allowed: a cluster needs at least 1 replica (3 or 5 for production)", *s.Replicas)
+	}
+	validateImage(&errs, s.Image)
+	c.validateVersion(&errs)
+	for _, msg := range validation.IsDNS1123Subdomain(s.ClusterDomain) {
+		errs.add("spec.clusterDomain", "%q is not a DNS domain (%s); the usual value is cluster.local", s.ClusterDomain, msg)
+	}
+	c.validateDiscovery(&errs)
+	c.validateExposure(&errs)
+	c.validatePersistence(&errs)
+	validatePlugins(&errs, s.Plugins)
+	// A defaulted Secret name derives from metadata.name, whose problems are reported already.
+	for _, msg := range validation.IsDNS1123Subdomain(s.ErlangCookie.SecretName) {
+		if s.ErlangCookie.SecretName == c.Name+defaultCookieSuffix {
+			break
+		}
+		errs.add("spec.erlangCookie.secretName", "%q is not a valid Secret name: %s", s.ErlangCookie.SecretName, msg)
+	}
+	for _, msg := range validation.IsConfigMapKey(s.ErlangCookie.SecretKey) {
+		errs.add("spec.erlangCookie.secretKey", "%q is not a valid Secret key: %s", s.ErlangCookie.SecretKey, msg)
+	}
+	validateResources(&errs, s.Resources)
+	if g := *s.TerminationGracePeriodSeconds; g < 30 {
+		errs.add("spec.terminationGracePeriodSeconds", "%d is too short to drain a node: use at least 30 (default %d)", g, DefaultTerminationGracePeriodSeconds)
+	}
+	return errs
+}
+
+func (c *RabbitMQCluster) validateMetadata(errs *FieldErrors) {
+	if c.Name == "" {
+		errs.add("metadata.name", "is required: it names the StatefulSet and prefixes every generated object")
+	} else {
+		for _, msg := range validation.IsDNS1035Label(c.Name) {
+			errs.add("metadata.name", "%q is not a valid name: %s", c.Name, msg)
+		}
+		if len(c.Name) > MaxNameLength {
+			errs.add("metadata.name", "%q is %d characters long: at most %d, so that pod names and revision labels fit in 63", c.Name, len(c.Name), MaxNameLength)
+		}
+	}
+	if c.Namespace != "" {
+		for _, msg := range validation.IsDNS1123Label(c.Namespace) {
+			errs.add("metadata.namespace", "%q is not a valid namespace: %s", c.Namespace, msg)
+		}
+	}
+	if c.Spec.CreateNamespace && c.Namespace == "" {
+		errs.add("spec.createNamespace", "needs metadata.namespace: set the namespace to create, or remove createNamespace")
+	}
+}
+
+// imagePattern is a loose image reference check: [registry/]repo[:tag][@digest], lowercase repo.
+var imagePattern = regexp.MustCompile(`^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
+
+func validateImage(errs *FieldErrors, image string) {
+	if !imagePattern.MatchString(image) {
+		errs.add("spec.image", "%q is not an image reference; write [registry/]repository[:tag][@sha256:digest], e.g. %s", image, DefaultImage)
+	}
+}
+
+func (c *RabbitMQCluster) validateVersion(errs *FieldErrors) {
+	s := &c.Spec
+	if s.Version == "" {
+		errs.add("spec.version", "is required because the tag of image %q carries no version: set spec.version to the RabbitMQ series in the image, e.g. \"4.2\"", s.Image)
+		return
+	}
+	series, err := ParseSeries(s.Version)
+	if err != nil {
+		errs.add("spec.version", "%v", err)
+		return
+	}
+	if !series.AtLeast(OldestSeries.Major, OldestSeries.Minor) {
+		errs.add("spec.version", "RabbitMQ %s is not supported: rabbitmq-krm configures %s to %s (older series lack the peer discovery and health-check commands the pods rely on)", series, OldestSeries, NewestSeries)
+	} else if series != NewestSeries && series.AtLeast(NewestSeries.Major, NewestSeries.Minor) {
+		errs.add("spec.version", "RabbitMQ %s is newer than the newest series rabbitmq-krm knows (%s): its configuration keys are unverified; use a %s image or upgrade rabbitmq-krm", series, NewestSeries, NewestSeries)
+	}
+	if fromImage, ok := SeriesFromImage(s.Image); ok && fromImage != series {
+		errs.add("spec.version", "%q contradicts the image tag of %q (%s): remove spec.version or make them agree", s.Version, s.Image, fromImage)
+	}
+}
+
+func (c *RabbitMQCluster) validateDiscovery(errs *FieldErrors) {
+	d := &c.Spec.Discovery
+	switch d.Mode {
+	case DiscoveryK8s, DiscoveryEtcd:
+	case DiscoveryClassic, DiscoveryDNS:
+		if c.Namespace == "" {
+			errs.add("spec.discovery.mode", "%s discovery writes the namespace into node names in rabbitmq.conf: set metadata.namespace, or use mode k8s", d.Mode)
+		}
+	default:
+		errs.add("spec.discovery.mode", "%q is not a discovery mode: use one of %s", d.Mode, joinModes())
+		return
+	}
+	if d.Etcd != nil && d.Mode != DiscoveryEtcd {
+		errs.add("spec.discovery.etcd", "is only used with mode etcd (mode is %s): remove it or set spec.discovery.mode: etcd", d.Mode)
+	}
+	if d.Mode == DiscoveryEtcd {
+		validateEtcd(errs, d.Etcd)
+	}
+}
+
+func joinModes() string {
+	names := make([]string, len(DiscoveryModes))
+	for i, m := range DiscoveryModes {
+		names[i] = string(m)
+	}
+	return strings.Join(names, ", ")
+}
+
+func validateEtcd(errs *FieldErrors, e *EtcdDiscovery) {
+	const p = "spec.discovery.etcd"
+	switch {
+	case len(e.Endpoints) == 0 && !e.Deploy:
+		errs.add(p+".endpoints", "etcd discovery needs etcd: list its client endpoints (host:port), or set %s.deploy: true to run one in the cluster", p)
+	case len(e.Endpoints) > 0 && e.Deploy:
+		errs.add(p+".endpoints", "must be empty when %s.deploy is true: the deployed etcd is used", p)
+	}
+	for i, ep := range e.Endpoints {
+		if msg := checkHostPort(ep); msg != "" {
+			errs.add(fmt.Sprintf("%s.endpoints[%d]", p, i), "%q %s", ep, msg)
+		}
+	}
+	if !etcdPrefixPattern.MatchString(e.KeyPrefix) {
+		errs.add(p+".keyPrefix", "%q is not a usable key prefix: use letters, digits, '-', '_' and '/'", e.KeyPrefix)
+	}
+	if *e.NodeTTL < 1 {
+		errs.add(p+".nodeTTL", "%d is not allowed: the key TTL is in seconds and must be at least 1 (default %d)", *e.NodeTTL, DefaultEtcdNodeTTL)
+	}
+	if *e.LockTimeout < 1 {
+		errs.add(p+".lockTimeout", "%d is not allowed: the lock timeout is in seconds and must be at least 1 (default %d)", *e.LockTimeout, DefaultEtcdLockTimeout)
+	}
+}
+
+var etcdPrefixPattern = regexp.MustCompile(`^[A-Za-z0-9_/-]+$`)
+
+// checkHostPort returns "" when hp is host:port with a valid host and port.
+func checkHostPort(hp string) string {
+	host, port, err := net.SplitHostPort(hp)
+	if err != nil {
+		return "is not host:port (e.g. etcd.infra.svc:2379)"
+	}
+	if msg := checkHost(host); msg != "" {
+		return msg
+	}
+	var n int
+	if _, err := fmt.Sscanf(port, "%d", &n); err != nil || fmt.Sprint(n) != port || validation.IsValidPortNum(n) != nil {
+		return "has no valid port (1-65535)"
+	}
+	return ""
+}
+
+// checkHost returns "" when host is an IP address or a DNS name.
+func checkHost(host string) string {
+	if net.ParseIP(host) != nil {
+		return ""
+	}
+	if msgs := validation.IsDNS1123Subdomain(host); len(msgs) > 0 {
+		return "is not a host name or IP address: " + msgs[0]
+	}
+	return ""
+}
+
+func (c *RabbitMQCluster) validateExposure(errs *FieldErrors) {
+	x := &c.Spec.Exposure
+	switch x.Type {
+	case ExposureClusterIP, ExposureNodePort, ExposureLoadBalancer:
+	default:
+		errs.add("spec.exposure.type", "%q is not an exposure type: use ClusterIP, NodePort or LoadBalancer", x.Type)
+		return
+	}
+	if x.NodePorts == nil {
+		return
+	}
+	if x.Type == ExposureClusterIP {
+		errs.add("spec.exposure.nodePorts", "only applies to type NodePort or LoadBalancer (type is ClusterIP): set spec.exposure.type: NodePort or remove nodePorts")
+		return
+	}
+	ports := map[string]int32{"amqp": x.NodePorts.AMQP, "management": x.NodePorts.Management}
+	for _, name := range []string{"amqp", "management"} {
+		if p := ports[name]; p != 0 && (p < NodePortMin || p > NodePortMax) {
+			errs.add("spec.exposure.nodePorts."+name, "%d is outside %d-%d, the node port range; omit it to have one allocated", p, NodePortMin, NodePortMax)
+		}
+	}
+	if x.NodePorts.AMQP != 0 && x.NodePorts.AMQP == x.NodePorts.Management {
+		errs.add("spec.exposure.nodePorts.management", "%d is also the amqp node port: each port needs its own node port", x.NodePorts.Management)
+	}
+}
+
+func (c *RabbitMQCluster) validatePersistence(errs *FieldErrors) {
+	p := &c.Spec.Persistence
+	const base = "spec.persistence"
+	size, err := resource.ParseQuantity(p.Size)
+	if err != nil {
+		errs.add(base+".size", "%q is not a quantity: write a size such as 10Gi or 500Mi", p.Size)
+	} else if size.Sign() <= 0 {
+		errs.add(base+".size", "%q must be larger than zero", p.Size)
+	}
+	var modes []string
+	if p.NFS != nil {
+		modes = append(modes, "nfs")
+	}
+	if p.EmptyDir {
+		modes = append(modes, "emptyDir")
+	}
+	if p.StorageClassName != "" {
+		modes = append(modes, "storageClassName")
+		for _, msg := range validation.IsDNS1123Subdomain(p.StorageClassName) {
+			errs.add(base+".storageClassName", "%q is not a valid StorageClass name: %s", p.StorageClassName, msg)
+		}
+	}
+	if len(modes) > 1 {
+		errs.add(base, "%s select different storage modes: choose one of storageClassName (dynamic per-pod volumes), nfs (static NFS) or emptyDir (no persistence)", strings.Join(modes, " and "))
+	}
+	if p.NFS != nil {
+		c.validateNFS(errs, p.NFS)
+	}
+}
+
+func (c *RabbitMQCluster) validateNFS(errs *FieldErrors, n *NFS) {
+	const base = "spec.persistence.nfs"
+	if n.Server == "" {
+		errs.add(base+".server", "is required: the NFS server's host name or IP address, e.g. 192.168.1.100")
+	} else if msg := checkHost(n.Server); msg != "" {
+		errs.add(base+".server", "%q %s", n.Server, msg)
+	}
+	switch {
+	case n.Path == "":
+		errs.add(base+".path", "is required: the absolute exported path, e.g. /nfs/data/mqdata")
+	case !path.IsAbs(n.Path):
+		errs.add(base+".path", "%q must be an absolute path, e.g. /nfs/data/mqdata", n.Path)
+	case path.Clean(n.Path) != n.Path:
+		errs.add(base+".path", "%q is not a clean path: write %q", n.Path, path.Clean(n.Path))
+	}
+	if n.PerPod && c.Namespace == "" {
+		errs.add(base+".perPod", "needs metadata.namespace: each PersistentVolume is pre-bound to its pod's claim by namespace")
+	}
+}
+
+var pluginPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+func validatePlugins(errs *FieldErrors, plugins []string) {
+	seen := map[string]bool{}
+	for i, name := range plugins {
+		field := fmt.Sprintf("spec.plugins[%d]", i)
+		switch {
+		case !pluginPattern.MatchString(name):
+			errs.add(field, "%q is not a plugin name: plugin names are lowercase letters, digits and '_', e.g. rabbitmq_shovel", name)
+		case strings.HasPrefix(name, "rabbitmq_peer_discovery_"):
+			errs.add(field, "%q is chosen by spec.discovery.mode: remove it from plugins", name)
+		case seen[name]:
+			errs.add(field, "%q is listed twice", name)
+		}
+		seen[name] = true
+	}
+}
+
+// MinMemory is the least memory a RabbitMQ node can boot and serve with.
+const MinMemory = "256Mi"
+
+func validateResources(errs *FieldErrors, r Resources) {
+	const base = "spec.resources"
+	parse := func(field, value, example string) *resource.Quantity {
+		if value == "" {
+			return nil
+		}
+		q, err := resource.ParseQuantity(value)
+		if err != nil {
+			errs.add(field, "%q is not a quantity: write e.g. %s", value, example)
+			return nil
+		}
+		if q.Sign() <= 0 {
+			errs.add(field, "%q must be larger than zero", value)
+			return nil
+		}
+		return &q
+	}
+	parse(base+".requests.cpu", r.Requests.CPU, "500m or 2")
+	cpuLimit := parse(base+".limits.cpu", r.Limits.CPU, "500m or 2")
+	memRequest := parse(base+".requests.memory", r.Requests.Memory, "2Gi")
+	memLimit := parse(base+".limits.memory", r.Limits.Memory, "2Gi")
+	if memLimit != nil && memLimit.Cmp(resource.MustParse(MinMemory)) < 0 {
+		errs.add(base+".limits.memory", "%q is too little for a RabbitMQ node: use at least %s (2Gi or more for production)", r.Limits.Memory, MinMemory)
+	}
+	if memRequest != nil && memLimit != nil && memRequest.Cmp(*memLimit) > 0 {
+		errs.add(base+".requests.memory", "%q is more than the limit %q: the request must not exceed the limit", r.Requests.Memory, r.Limits.Memory)
+	}
+	if cpuLimit != nil && r.Requests.CPU != "" {
+		if req, err := resource.ParseQuantity(r.Requests.CPU); err == nil && req.Cmp(*cpuLimit) > 0 {
+			errs.add(base+".requests.cpu", "%q is more than the limit %q: the request must not exceed the limit", r.Requests.CPU, r.Limits.CPU)
+		}
+	}
+}

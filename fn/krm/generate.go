@@ -1,0 +1,117 @@
+// Package krm connects the pure renderer to the KRM function protocol: it finds the
+// RabbitMQCluster configs in a ResourceList, reports problems as results, and upserts the
+// generated objects into the items.
+package krm
+
+import (
+	"fmt"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/render"
+)
+
+// Generate renders every config. When any config is invalid it returns only error (and
+// warning) results and no objects at all: a partial manifest set applied by a GitOps tool
+// with pruning could delete a running cluster's objects.
+func Generate(configs []*yaml.RNode) (objects []*yaml.RNode, results framework.Results) {
+	var all []*yaml.RNode
+	failed := false
+	for _, cfg := range configs {
+		objs, res := generateOne(cfg)
+		results = append(results, res...)
+		if res.ExitCode() != 0 {
+			failed = true
+		}
+		all = append(all, objs...)
+	}
+	if failed {
+		return nil, results
+	}
+	return all, results
+}
+
+func generateOne(node *yaml.RNode) ([]*yaml.RNode, framework.Results) {
+	ref := identify(node)
+	file := fileOf(node)
+	text, err := node.String()
+	if err != nil {
+		return nil, framework.Results{result(ref, file, framework.Error, "(document)", err.Error())}
+	}
+	c, err := v1alpha1.Decode([]byte(text))
+	if err == nil {
+		c.Default()
+		if errs := c.Validate(); len(errs) > 0 {
+			err = errs
+		}
+	}
+	if err != nil {
+		return nil, fieldResults(ref, file, err)
+	}
+	out := render.Render(c)
+	var results framework.Results
+	for _, w := range out.Warnings {
+		results = append(results, result(ref, file, framework.Warning, w.Field, w.Message))
+	}
+	objs := make([]*yaml.RNode, 0, len(out.Objects))
+	for _, o := range out.Objects {
+		n, err := toRNode(o)
+		if err != nil {
+			return nil, append(results, result(ref, file, framework.Error, "(render)", err.Error()))
+		}
+		objs = append(objs, n)
+	}
+	return objs, results
+}
+
+func fieldResults(ref *yaml.ResourceIdentifier, file *framework.File, err error) framework.Results {
+	errs, ok := err.(v1alpha1.FieldErrors)
+	if !ok {
+		return framework.Results{result(ref, file, framework.Error, "(document)", err.Error())}
+	}
+	results := make(framework.Results, len(errs))
+	for i, e := range errs {
+		results[i] = result(ref, file, framework.Error, e.Field, e.Message)
+	}
+	return results
+}
+
+func result(ref *yaml.ResourceIdentifier, file *framework.File, sev framework.Severity, field, msg string) *framework.Result {
+	r := &framework.Result{Message: msg, Severity: sev, ResourceRef: ref, File: file}
+	if field != "" {
+		r.Field = &framework.Field{Path: field}
+	}
+	return r
+}
+
+// identify names the config in results the way kpt prints it: apiVersion/kind/name.
+func identify(node *yaml.RNode) *yaml.ResourceIdentifier {
+	return &yaml.ResourceIdentifier{
+		TypeMeta: yaml.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.Kind},
+		NameMeta: yaml.NameMeta{Name: node.GetName(), Namespace: node.GetNamespace()},
+	}
+}
+
+// fileOf is the package file a config came from, when the orchestrator says so.
+func fileOf(node *yaml.RNode) *framework.File {
+	path, _, err := kioutil.GetFileAnnotations(node)
+	if err != nil || path == "" {
+		return nil
+	}
+	return &framework.File{Path: path}
+}
+
+// Message formats a result as one line: "[error] apiVersion/kind/name field: message".
+func Message(r *framework.Result) string {
+	s := fmt.Sprintf("[%s]", r.Severity)
+	if r.ResourceRef != nil {
+		s += fmt.Sprintf(" %s/%s/%s", r.ResourceRef.APIVersion, r.ResourceRef.Kind, r.ResourceRef.Name)
+	}
+	if r.Field != nil && r.Field.Path != "" {
+		return s + " " + r.Field.Path + ": " + r.Message
+	}
+	return s + " " + r.Message
+}

@@ -1,0 +1,110 @@
+package krm
+
+import (
+	"fmt"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
+)
+
+// Processor is the KRM function. With a RabbitMQCluster functionConfig (kustomize
+// generator, kpt configPath) it renders that config; with none (kpt package mode) it
+// renders every RabbitMQCluster item. Input items are always kept.
+type Processor struct{}
+
+func (Processor) Process(rl *framework.ResourceList) error {
+	configs, err := configsOf(rl)
+	if err != nil {
+		rl.Results = append(rl.Results, &framework.Result{Message: err.Error(), Severity: framework.Error})
+		return rl.Results
+	}
+	objects, results := Generate(configs)
+	rl.Results = append(rl.Results, results...)
+	if rl.Results.ExitCode() != 0 {
+		return rl.Results
+	}
+	rl.Items = Upsert(rl.Items, objects)
+	return nil
+}
+
+func isConfig(n *yaml.RNode) bool {
+	return n.GetApiVersion() == v1alpha1.APIVersion && n.GetKind() == v1alpha1.Kind
+}
+
+func configsOf(rl *framework.ResourceList) ([]*yaml.RNode, error) {
+	fc := rl.FunctionConfig
+	if fc != nil && !fc.IsNilOrEmpty() {
+		if !isConfig(fc) {
+			return nil, fmt.Errorf("functionConfig is %s %s: want apiVersion %s, kind %s (or no functionConfig to render every %s in the package)",
+				fc.GetApiVersion(), fc.GetKind(), v1alpha1.APIVersion, v1alpha1.Kind, v1alpha1.Kind)
+		}
+		return []*yaml.RNode{fc}, nil
+	}
+	var configs []*yaml.RNode
+	for _, item := range rl.Items {
+		if isConfig(item) {
+			configs = append(configs, item)
+		}
+	}
+	if len(configs) == 0 {
+		return nil, fmt.Errorf("no %s/%s found: pass one as the functionConfig, or run in a package that contains one", v1alpha1.APIVersion, v1alpha1.Kind)
+	}
+	return configs, nil
+}
+
+// identity is what makes two objects the same object for the API server.
+type identity struct {
+	group, kind, namespace, name string
+}
+
+func identityOf(n *yaml.RNode) identity {
+	group, _ := splitAPIVersion(n.GetApiVersion())
+	return identity{group, n.GetKind(), n.GetNamespace(), n.GetName()}
+}
+
+func splitAPIVersion(apiVersion string) (group, version string) {
+	for i := len(apiVersion) - 1; i >= 0; i-- {
+		if apiVersion[i] == '/' {
+			return apiVersion[:i], apiVersion[i+1:]
+		}
+	}
+	return "", apiVersion
+}
+
+// Upsert replaces items that are the same objects as generated ones, in place and keeping
+// their file placement, and appends the rest: a second run over its own output changes
+// nothing.
+func Upsert(items, generated []*yaml.RNode) []*yaml.RNode {
+	index := make(map[identity]int, len(items))
+	for i, item := range items {
+		index[identityOf(item)] = i
+	}
+	for _, g := range generated {
+		i, ok := index[identityOf(g)]
+		if !ok {
+			items = append(items, g)
+			continue
+		}
+		keepPlacement(items[i], g)
+		items[i] = g
+	}
+	return items
+}
+
+// placementAnnotations tell kpt which file and position an object has in the package.
+var placementAnnotations = []kioutil.AnnotationKey{
+	kioutil.PathAnnotation, kioutil.IndexAnnotation,
+	kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation,
+}
+
+func keepPlacement(from, to *yaml.RNode) {
+	old := from.GetAnnotations()
+	for _, key := range placementAnnotations {
+		if v, ok := old[string(key)]; ok {
+			_ = to.PipeE(yaml.SetAnnotation(string(key), v))
+		}
+	}
+}

@@ -1,0 +1,117 @@
+// Command rabbitmq-krm is a KRM function that expands one RabbitMQCluster config into the
+// manifests of a clustered, persistent RabbitMQ. All logic lives in the packages below fn/;
+// this file only wires the two entry points: the KRM protocol on stdin/stdout, and the
+// `render` command that prints plain YAML.
+package main
+
+import (
+	_ "embed"
+	"fmt"
+	"io"
+	"os"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/krm"
+)
+
+//go:embed help.txt
+var help string
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		return runKRM(stdin, stdout, stderr)
+	}
+	switch args[0] {
+	case "render":
+		if len(args) < 2 {
+			fmt.Fprintln(stderr, "usage: rabbitmq-krm render CONFIG.yaml [CONFIG.yaml ...]   (- reads stdin)")
+			return 2
+		}
+		return runRender(args[1:], stdin, stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, help)
+		return 0
+	case "version", "--version":
+		fmt.Fprintln(stdout, "rabbitmq-krm", version)
+		return 0
+	}
+	fmt.Fprintf(stderr, "rabbitmq-krm: unknown command %q; see rabbitmq-krm --help\n", args[0])
+	return 2
+}
+
+// runKRM speaks the KRM function protocol (kustomize, kpt, Argo CD through kustomize).
+func runKRM(stdin io.Reader, stdout, stderr io.Writer) int {
+	rw := &kio.ByteReadWriter{Reader: stdin, Writer: stdout, KeepReaderAnnotations: true}
+	if err := framework.Execute(krm.Processor{}, rw); err != nil {
+		printResults(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// runRender prints the manifests of every RabbitMQCluster in the files as plain YAML.
+// Results go to stderr; on any error nothing is printed to stdout.
+func runRender(files []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var configs []*yaml.RNode
+	for _, f := range files {
+		nodes, err := readFile(f, stdin)
+		if err != nil {
+			fmt.Fprintf(stderr, "[error] %v\n", err)
+			return 1
+		}
+		configs = append(configs, nodes...)
+	}
+	objects, results := krm.Generate(configs)
+	printResults(stderr, results)
+	if results.ExitCode() != 0 {
+		return 1
+	}
+	if err := (kio.ByteWriter{Writer: stdout}).Write(objects); err != nil {
+		fmt.Fprintf(stderr, "[error] writing output: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func readFile(name string, stdin io.Reader) ([]*yaml.RNode, error) {
+	r := stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	nodes, err := (&kio.ByteReader{Reader: r, OmitReaderAnnotations: true}).Read()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(nodes) == 0 {
+		return nil, fmt.Errorf("%s: no RabbitMQCluster config in the file", name)
+	}
+	return nodes, nil
+}
+
+func printResults(w io.Writer, err error) {
+	results, ok := err.(framework.Results)
+	if !ok {
+		if err != nil {
+			fmt.Fprintf(w, "[error] %v\n", err)
+		}
+		return
+	}
+	for _, r := range results {
+		fmt.Fprintln(w, krm.Message(r))
+	}
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+const goldenDir = "../testdata/golden"
+
+// TestGolden renders every testdata/golden/<case>/config.yaml with the CLI and compares
+// stdout with want.yaml, or, for an invalid config, stderr with want-error.txt (and checks
+// that nothing at all reached stdout). Warnings are compared with want-warnings.txt.
+func TestGolden(t *testing.T) {
+	cases, err := filepath.Glob(filepath.Join(goldenDir, "*", "config.yaml"))
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("no golden cases found under %s: %v", goldenDir, err)
+	}
+	for _, config := range cases {
+		dir := filepath.Dir(config)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"render", config}, nil, &stdout, &stderr)
+			wantErrorFile := filepath.Join(dir, "want-error.txt")
+			_, statErr := os.Stat(wantErrorFile)
+			expectError := statErr == nil
+			if *update {
+				expectError = code != 0
+				writeGolden(t, filepath.Join(dir, "want.yaml"), !expectError, stdout.String())
+				writeGolden(t, wantErrorFile, expectError, stderr.String())
+				writeGolden(t, filepath.Join(dir, "want-warnings.txt"), !expectError && stderr.Len() > 0, stderr.String())
+			}
+			if expectError {
+				if code != 1 {
+					t.Errorf("exit code %d, want 1", code)
+				}
+				if stdout.Len() != 0 {
+					t.Errorf("an invalid config printed output:\n%s", stdout.String())
+				}
+				compareGolden(t, wantErrorFile, stderr.String())
+				return
+			}
+			if code != 0 {
+				t.Fatalf("exit code %d; stderr:\n%s", code, stderr.String())
+			}
+			compareGolden(t, filepath.Join(dir, "want.yaml"), stdout.String())
+			compareGolden(t, filepath.Join(dir, "want-warnings.txt"), stderr.String())
+		})
+	}
+}
+
+// writeGolden writes content to path when want is true, and removes a stale file otherwise.
+func writeGolden(t *testing.T, path string, want bool, content string) {
+	t.Helper()
+	if !want {
+		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		return
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// compareGolden compares got with the file; a missing file means "expect nothing".
+func compareGolden(t *testing.T, path, got string) {
+	t.Helper()
+	want, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs (run `make golden` after an intended change):\n%s", path, diff(string(want), got))
+	}
+}
+
+// diff shows the first differing lines, enough to see what changed.
+func diff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return "line " + strconv.Itoa(i+1) + ":\n  want: " + wl + "\n  got:  " + gl
+		}
+	}
+	return "(equal lines, different length)"
+}

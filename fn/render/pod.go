@@ -1,0 +1,247 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/rabbitconf"
+)
+
+// Paths inside the RabbitMQ container.
+const (
+	homeDir        = "/var/lib/rabbitmq" // HOME of the rabbitmq user: the cookie lives here
+	dataDir        = "/var/lib/rabbitmq/mnesia"
+	confDir        = "/etc/rabbitmq/conf.d"
+	pluginsDir     = "/etc/rabbitmq/plugins"
+	cookieSecret   = "/tmp/erlang-cookie-secret"
+	podInfoDir     = "/etc/pod-info"
+	confFileName   = "10-rabbitmq-krm.conf"
+	cookieFileName = ".erlang.cookie"
+
+	// SkipPreStopChecksLabel on a pod makes its preStop hook exit at once (for deliberate
+	// full-cluster shutdowns, where waiting for quorum can never succeed).
+	SkipPreStopChecksLabel = "skipPreStopChecks"
+)
+
+// Volume names.
+const (
+	volHome    = "home"
+	volTmp     = "tmp"
+	volConfig  = "config"
+	volPlugins = "plugins"
+	volCookie  = "erlang-cookie-secret"
+	volPodInfo = "pod-info"
+)
+
+func (k *cluster) podTemplate() corev1.PodTemplateSpec {
+	return corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{
+			Labels:      k.labels(),
+			Annotations: map[string]string{ConfigChecksumAnnotation: k.configChecksum()},
+		},
+		Spec: corev1.PodSpec{
+			ServiceAccountName:            k.names.ServiceAccount(),
+			AutomountServiceAccountToken:  ptr(k.needsKubernetesAPI()),
+			EnableServiceLinks:            ptr(false), // no injected *_PORT variables that could shadow K8S_* settings
+			TerminationGracePeriodSeconds: k.Spec.TerminationGracePeriodSeconds,
+			SecurityContext:               k.podSecurityContext(),
+			Affinity:                      k.affinity(),
+			InitContainers:                []corev1.Container{k.setupContainer()},
+			Containers:                    []corev1.Container{k.rabbitmqContainer()},
+			Volumes:                       k.volumes(),
+		},
+	}
+}
+
+// podSecurityContext and containerSecurityContext satisfy the restricted Pod Security profile.
+func (k *cluster) podSecurityContext() *corev1.PodSecurityContext {
+	uid, gid := rabbitmqUser(k.Spec.Image)
+	return &corev1.PodSecurityContext{
+		RunAsNonRoot:        ptr(true),
+		RunAsUser:           ptr(uid),
+		RunAsGroup:          ptr(gid),
+		FSGroup:             ptr(gid),
+		FSGroupChangePolicy: ptr(corev1.FSGroupChangeOnRootMismatch),
+		SeccompProfile:      &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
+}
+
+// rabbitmqUser is the rabbitmq user of the official images: 999:999 on Ubuntu, 100:101 on
+// Alpine. Running as the image's own user keeps the files it ships readable.
+func rabbitmqUser(image string) (uid, gid int64) {
+	if strings.Contains(image, "alpine") {
+		return 100, 101
+	}
+	return 999, 999
+}
+
+func containerSecurityContext() *corev1.SecurityContext {
+	return &corev1.SecurityContext{
+		RunAsNonRoot:             ptr(true),
+		AllowPrivilegeEscalation: ptr(false),
+		ReadOnlyRootFilesystem:   ptr(true),
+		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+	}
+}
+
+// affinity prefers one node per Kubernetes node, so losing a machine loses one replica.
+func (k *cluster) affinity() *corev1.Affinity {
+	return &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+		PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
+			Weight: 100,
+			PodAffinityTerm: corev1.PodAffinityTerm{
+				LabelSelector: &metav1.LabelSelector{MatchLabels: k.selector()},
+				TopologyKey:   "kubernetes.io/hostname",
+			},
+		}},
+	}}
+}
+
+// setupContainer copies the cookie from the Secret into HOME as a 0600 file: Erlang refuses
+// a cookie file others can read, and the cookie must never be in env or args (visible in ps)
+// nor on the shared data volume.
+func (k *cluster) setupContainer() corev1.Container {
+	cookie := homeDir + "/" + cookieFileName
+	return corev1.Container{
+		Name:    "setup",
+		Image:   k.Spec.Image,
+		Command: []string{"sh", "-c", fmt.Sprintf("cp %s/%s %s && chmod 600 %s", cookieSecret, cookieFileName, cookie, cookie)},
+		Resources: corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
+			Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
+		},
+		SecurityContext: containerSecurityContext(),
+		VolumeMounts: []corev1.VolumeMount{
+			{Name: volCookie, MountPath: cookieSecret, ReadOnly: true},
+			{Name: volHome, MountPath: homeDir},
+		},
+	}
+}
+
+func (k *cluster) rabbitmqContainer() corev1.Container {
+	return corev1.Container{
+		Name:      "rabbitmq",
+		Image:     k.Spec.Image,
+		Env:       k.env(),
+		Resources: k.resources(),
+		Ports: []corev1.ContainerPort{
+			containerPort("epmd", rabbitconf.PortEPMD),
+			containerPort("amqp", rabbitconf.PortAMQP),
+			containerPort("management", rabbitconf.PortManagement),
+			containerPort("prometheus", rabbitconf.PortPrometheus),
+			containerPort("cluster-rpc", rabbitconf.PortDist),
+		},
+		// TCP, not rabbitmq-diagnostics: a CLI probe starts an Erlang VM each time and times
+		// out under load, marking healthy nodes unready.
+		ReadinessProbe: &corev1.Probe{
+			ProbeHandler:        corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString("amqp")}},
+			InitialDelaySeconds: 10,
+			PeriodSeconds:       10,
+			TimeoutSeconds:      5,
+			FailureThreshold:    3,
+		},
+		Lifecycle:       &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: k.preStopCommand()}}},
+		SecurityContext: containerSecurityContext(),
+		VolumeMounts: []corev1.VolumeMount{
+			{Name: volHome, MountPath: homeDir},
+			{Name: k.names.DataVolume(), MountPath: dataDir},
+			{Name: volConfig, MountPath: confDir, ReadOnly: true},
+			{Name: volPlugins, MountPath: pluginsDir, ReadOnly: true},
+			{Name: volPodInfo, MountPath: podInfoDir, ReadOnly: true},
+			{Name: volTmp, MountPath: "/tmp"},
+		},
+	}
+}
+
+func (k *cluster) resources() corev1.ResourceRequirements {
+	r := k.Spec.Resources
+	list := func(c v1alpha1.ComputeResources) corev1.ResourceList {
+		l := corev1.ResourceList{}
+		if c.CPU != "" {
+			l[corev1.ResourceCPU] = resource.MustParse(c.CPU)
+		}
+		if c.Memory != "" {
+			l[corev1.ResourceMemory] = resource.MustParse(c.Memory)
+		}
+		return l
+	}
+	return corev1.ResourceRequirements{Requests: list(r.Requests), Limits: list(r.Limits)}
+}
+
+func containerPort(name string, port int32) corev1.ContainerPort {
+	return corev1.ContainerPort{Name: name, ContainerPort: port, Protocol: corev1.ProtocolTCP}
+}
+
+// env defines every variable before a later one refers to it as $(VAR).
+func (k *cluster) env() []corev1.EnvVar {
+	fqdnSuffix := fmt.Sprintf("%s.$(MY_POD_NAMESPACE).svc.%s", k.names.HeadlessService(), k.Spec.ClusterDomain)
+	env := []corev1.EnvVar{
+		fieldEnv("MY_POD_NAME", "metadata.name"),
+		fieldEnv("MY_POD_NAMESPACE", "metadata.namespace"),
+		{Name: "RABBITMQ_USE_LONGNAME", Value: "true"},
+		{Name: "RABBITMQ_NODENAME", Value: "rabbit@$(MY_POD_NAME)." + fqdnSuffix},
+	}
+	if k.needsKubernetesAPI() {
+		env = append(env, corev1.EnvVar{Name: "K8S_HOSTNAME_SUFFIX", Value: "." + fqdnSuffix})
+	}
+	return append(env,
+		// Every pod keeps its data in its own directory, also when all pods share one volume.
+		corev1.EnvVar{Name: "RABBITMQ_MNESIA_BASE", Value: dataDir + "/$(MY_POD_NAME)"},
+		corev1.EnvVar{Name: "RABBITMQ_ENABLED_PLUGINS_FILE", Value: pluginsDir + "/" + keyEnabledPlugins},
+	)
+}
+
+func fieldEnv(name, path string) corev1.EnvVar {
+	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: path}}}
+}
+
+func (k *cluster) volumes() []corev1.Volume {
+	vols := []corev1.Volume{
+		{Name: volHome, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		{Name: volTmp, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		k.configMapVolume(volConfig, keyRabbitmqConf, confFileName),
+		k.configMapVolume(volPlugins, keyEnabledPlugins, keyEnabledPlugins),
+		{Name: volCookie, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+			SecretName:  k.Spec.ErlangCookie.SecretName,
+			Items:       []corev1.KeyToPath{{Key: k.Spec.ErlangCookie.SecretKey, Path: cookieFileName}},
+			DefaultMode: ptr(int32(0o440)),
+		}}},
+		{Name: volPodInfo, VolumeSource: corev1.VolumeSource{DownwardAPI: &corev1.DownwardAPIVolumeSource{
+			Items: []corev1.DownwardAPIVolumeFile{{
+				Path:     SkipPreStopChecksLabel,
+				FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: fmt.Sprintf("metadata.labels['%s']", SkipPreStopChecksLabel)},
+			}},
+		}}},
+	}
+	if src, ok := k.dataVolumeSource(); ok {
+		vols = append(vols, corev1.Volume{Name: k.names.DataVolume(), VolumeSource: src})
+	}
+	return vols
+}
+
+func (k *cluster) configMapVolume(name, key, path string) corev1.Volume {
+	return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+		LocalObjectReference: corev1.LocalObjectReference{Name: k.names.ConfigMap()},
+		Items:                []corev1.KeyToPath{{Key: key, Path: path}},
+	}}}
+}
+
+// preStopCommand drains the node gracefully: wait until quorum queues (and, before 4.0,
+// mirrored queues) keep a majority without this node, then move its clients away. A pod
+// labelled skipPreStopChecks=true skips the waiting (full-cluster shutdowns).
+func (k *cluster) preStopCommand() []string {
+	t := *k.Spec.TerminationGracePeriodSeconds
+	script := fmt.Sprintf(`if [ "$(cat %s/%s 2>/dev/null)" = "true" ]; then exit 0; fi; `, podInfoDir, SkipPreStopChecksLabel)
+	script += fmt.Sprintf("rabbitmq-upgrade await_online_quorum_plus_one -t %d", t)
+	if !k.series.AtLeast(4, 0) {
+		script += fmt.Sprintf(" && rabbitmq-upgrade await_online_synchronized_mirror -t %d", t)
+	}
+	script += fmt.Sprintf(" || true; rabbitmq-upgrade drain -t %d", t)
+	return []string{"/bin/sh", "-c", script}
+}

@@ -1,0 +1,87 @@
+// Package render turns a validated RabbitMQCluster into typed Kubernetes objects. It is a
+// pure function: no I/O, no clock, no randomness, so the same config always gives the same
+// objects in the same order.
+package render
+
+import (
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/names"
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/rabbitconf"
+)
+
+// Object is a generated Kubernetes object.
+type Object interface {
+	runtime.Object
+	metav1.Object
+}
+
+// Warning is a risky but valid choice, reported to the user without failing the render.
+type Warning struct {
+	Field   string
+	Message string
+}
+
+// Output is everything one config renders to.
+type Output struct {
+	Objects  []Object
+	Warnings []Warning
+}
+
+// cluster bundles what every builder needs.
+type cluster struct {
+	*v1alpha1.RabbitMQCluster
+	names  names.Names
+	series v1alpha1.Series
+	files  rabbitconf.Files
+}
+
+// Render builds the manifest set of a defaulted, validated config.
+func Render(c *v1alpha1.RabbitMQCluster) Output {
+	k := &cluster{RabbitMQCluster: c, names: names.For(c), series: c.Series(), files: rabbitconf.Build(c)}
+	var objs []Object
+	add := func(o ...Object) { objs = append(objs, o...) }
+	if c.Spec.CreateNamespace {
+		add(k.namespace())
+	}
+	add(k.serviceAccount())
+	if k.needsKubernetesAPI() {
+		add(k.role(), k.roleBinding())
+	}
+	add(k.configMap())
+	add(k.storage()...)
+	add(k.headlessService(), k.clientService())
+	add(k.statefulSet(), k.podDisruptionBudget())
+	return Output{Objects: objs, Warnings: k.warnings()}
+}
+
+// needsKubernetesAPI is true for the k8s discovery of RabbitMQ before 4.1, which lists the
+// Endpoints of the headless Service; nothing else in the pod talks to the API.
+func (k *cluster) needsKubernetesAPI() bool {
+	return k.Spec.Discovery.Mode == v1alpha1.DiscoveryK8s && !k.series.AtLeast(4, 1)
+}
+
+// communityPlugins are plugins that the official rabbitmq images do not ship.
+var communityPlugins = map[string]bool{
+	"rabbitmq_delayed_message_exchange": true,
+	"rabbitmq_message_timestamp":        true,
+	"rabbitmq_routing_node_stamp":       true,
+	"rabbitmq_rtopic_exchange":          true,
+}
+
+func (k *cluster) warnings() []Warning {
+	var w []Warning
+	for i, p := range k.Spec.Plugins {
+		if communityPlugins[p] {
+			w = append(w, Warning{Field: fmt.Sprintf("spec.plugins[%d]", i), Message: fmt.Sprintf("%s is a community plugin that official rabbitmq images do not ship: use an image that contains it (spec.image), or the nodes will start without it", p)})
+		}
+	}
+	if k.Spec.Persistence.EmptyDir {
+		w = append(w, Warning{Field: "spec.persistence.emptyDir", Message: "data lives only as long as each pod: a restart loses every message and the node's cluster membership; use it for development only"})
+	}
+	return w
+}

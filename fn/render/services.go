@@ -1,0 +1,59 @@
+package render
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/rabbitconf"
+)
+
+func servicePort(name string, port int32) corev1.ServicePort {
+	return corev1.ServicePort{Name: name, Port: port, TargetPort: intstr.FromString(name), Protocol: corev1.ProtocolTCP}
+}
+
+// headlessService gives every pod its stable DNS name (<pod>.<name>-nodes.<ns>.svc.<domain>)
+// even before it is ready, which node names and peer discovery depend on. Prometheus scrapes
+// each node through it.
+func (k *cluster) headlessService() Object {
+	return &corev1.Service{
+		TypeMeta:   typeMeta("v1", "Service"),
+		ObjectMeta: k.meta(k.names.HeadlessService()),
+		Spec: corev1.ServiceSpec{
+			ClusterIP:                corev1.ClusterIPNone,
+			PublishNotReadyAddresses: true,
+			Selector:                 k.selector(),
+			Ports: []corev1.ServicePort{
+				servicePort("epmd", rabbitconf.PortEPMD),
+				servicePort("cluster-rpc", rabbitconf.PortDist),
+				servicePort("prometheus", rabbitconf.PortPrometheus),
+			},
+		},
+	}
+}
+
+// clientService is what applications use (<name>.<ns>:5672) and what NodePort or
+// LoadBalancer exposure opens. Metrics stay in-cluster: prometheus is on this Service only
+// for ClusterIP, so an exposed Service never publishes it.
+func (k *cluster) clientService() Object {
+	x := k.Spec.Exposure
+	amqp := servicePort("amqp", rabbitconf.PortAMQP)
+	mgmt := servicePort("management", rabbitconf.PortManagement)
+	if x.NodePorts != nil {
+		amqp.NodePort = x.NodePorts.AMQP
+		mgmt.NodePort = x.NodePorts.Management
+	}
+	svc := &corev1.Service{
+		TypeMeta:   typeMeta("v1", "Service"),
+		ObjectMeta: k.meta(k.names.ClientService()),
+		Spec: corev1.ServiceSpec{
+			Type:     corev1.ServiceType(x.Type),
+			Selector: k.selector(),
+			Ports:    []corev1.ServicePort{amqp, mgmt},
+		},
+	}
+	if x.Type == v1alpha1.ExposureClusterIP {
+		svc.Spec.Ports = append(svc.Spec.Ports, servicePort("prometheus", rabbitconf.PortPrometheus))
+	}
+	return svc
+}

@@ -1,0 +1,32 @@
+package render
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// statefulSet runs the nodes. Parallel pod management matters: with OrderedReady a full
+// restart deadlocks, because pod 0 waits for peers that are not started until it is ready.
+func (k *cluster) statefulSet() Object {
+	sts := &appsv1.StatefulSet{
+		TypeMeta:   typeMeta("apps/v1", "StatefulSet"),
+		ObjectMeta: k.meta(k.names.StatefulSet()),
+		Spec: appsv1.StatefulSetSpec{
+			ServiceName:          k.names.HeadlessService(),
+			Replicas:             ptr(k.Replicas()),
+			PodManagementPolicy:  appsv1.ParallelPodManagement,
+			Selector:             &metav1.LabelSelector{MatchLabels: k.selector()},
+			UpdateStrategy:       appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
+			Template:             k.podTemplate(),
+			VolumeClaimTemplates: k.volumeClaimTemplates(),
+		},
+	}
+	if len(sts.Spec.VolumeClaimTemplates) > 0 {
+		// Scaling down or deleting the StatefulSet never deletes a node's data.
+		sts.Spec.PersistentVolumeClaimRetentionPolicy = &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{
+			WhenDeleted: appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
+			WhenScaled:  appsv1.RetainPersistentVolumeClaimRetentionPolicyType,
+		}
+	}
+	return sts
+}
