@@ -5,9 +5,12 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -97,4 +100,31 @@ func diff(want, got string) string {
 		}
 	}
 	return "(equal lines, different length)"
+}
+
+// Every config field is documented in --help: the reference cannot drift from the types.
+func TestHelpDocumentsEveryField(t *testing.T) {
+	var fields []string
+	collectJSONFields(reflect.TypeOf(v1alpha1.Spec{}), &fields)
+	for _, f := range fields {
+		if !strings.Contains(help, f+":") {
+			t.Errorf("help.txt does not document spec field %q", f)
+		}
+	}
+}
+
+func collectJSONFields(t reflect.Type, out *[]string) {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return
+	}
+	for i := 0; i < t.NumField(); i++ {
+		name := strings.Split(t.Field(i).Tag.Get("json"), ",")[0]
+		if name != "" {
+			*out = append(*out, name)
+		}
+		collectJSONFields(t.Field(i).Type, out)
+	}
 }
