@@ -71,6 +71,9 @@ func (n Names) NodeName(i int) string {
 	return fmt.Sprintf("rabbit@%s.%s", n.Pod(i), n.HeadlessFQDN())
 }
 
+// ManagementIngress publishes the management UI.
+func (n Names) ManagementIngress() string { return n.name + "-management" }
+
 // EtcdService and EtcdStatefulSet name the deployed etcd.
 func (n Names) EtcdService() string     { return n.name + "-etcd" }
 func (n Names) EtcdStatefulSet() string { return n.name + "-etcd" }

@@ -142,6 +142,13 @@ func clusterFormation(d *document, c *v1alpha1.RabbitMQCluster, series v1alpha1.
 	case v1alpha1.DiscoveryDNS:
 		d.set("cluster_formation.peer_discovery_backend", "rabbit_peer_discovery_dns")
 		d.set("cluster_formation.dns.hostname", n.HeadlessFQDN())
+		if series.AtLeast(3, 9) {
+			d.comment("No randomized startup delay: since 3.8.18 nodes take a cluster-wide lock while they form the cluster (4.0 rejects the delay settings).")
+		} else {
+			d.comment("DNS has no registry to lock: a random delay keeps parallel first boots from forming separate clusters (3.8.0-3.8.17; later 3.8 patches lock instead).")
+			d.set("cluster_formation.randomized_startup_delay_range.min", 0)
+			d.set("cluster_formation.randomized_startup_delay_range.max", 30)
+		}
 	}
 	if series.AtLeast(3, 10) {
 		d.comment("Lets quorum queues and streams wait for the whole cluster before choosing replicas.")

@@ -55,6 +55,12 @@ func Render(c *v1alpha1.RabbitMQCluster) Output {
 	add(k.configMap())
 	add(k.storage()...)
 	add(k.headlessService(), k.clientService())
+	if k.Spec.Exposure.Ingress != nil {
+		add(k.ingress())
+	}
+	if e := k.Spec.Discovery.Etcd; e != nil && e.Deploy {
+		add(k.etcdService(), k.etcdStatefulSet())
+	}
 	add(k.statefulSet(), k.podDisruptionBudget())
 	return Output{Objects: objs, Warnings: k.warnings()}
 }

@@ -52,8 +52,19 @@ func (k *cluster) clientService() Object {
 			Ports:    []corev1.ServicePort{amqp, mgmt},
 		},
 	}
-	if x.Type == v1alpha1.ExposureClusterIP {
+	switch x.Type {
+	case v1alpha1.ExposureClusterIP:
 		svc.Spec.Ports = append(svc.Spec.Ports, servicePort("prometheus", rabbitconf.PortPrometheus))
+	case v1alpha1.ExposureLoadBalancer:
+		if lb := x.LoadBalancer; lb != nil {
+			svc.Spec.LoadBalancerSourceRanges = lb.SourceRanges
+			if len(lb.Annotations) > 0 {
+				svc.Annotations = lb.Annotations
+			}
+			if lb.Class != "" {
+				svc.Spec.LoadBalancerClass = ptr(lb.Class)
+			}
+		}
 	}
 	return svc
 }

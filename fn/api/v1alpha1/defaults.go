@@ -14,6 +14,7 @@ const (
 	DefaultEtcdKeyPrefix                       = "rabbitmq-discovery"
 	DefaultEtcdNodeTTL                   int32 = 30
 	DefaultEtcdLockTimeout               int32 = 300
+	DefaultEtcdImage                           = "registry.k8s.io/etcd:3.5.21-0"
 	DefaultCPURequest                          = "1"
 	DefaultMemory                              = "2Gi"
 )
@@ -52,6 +53,9 @@ func (c *RabbitMQCluster) Default() {
 		}
 		if e.LockTimeout == nil {
 			e.LockTimeout = ptr(DefaultEtcdLockTimeout)
+		}
+		if e.Deploy && e.Image == "" {
+			e.Image = DefaultEtcdImage
 		}
 	}
 	if s.Exposure.Type == "" {

@@ -100,16 +100,45 @@ type EtcdDiscovery struct {
 	NodeTTL *int32 `json:"nodeTTL,omitempty"`
 	// LockTimeout is how long, in seconds, a booting node waits for the startup lock (default 300).
 	LockTimeout *int32 `json:"lockTimeout,omitempty"`
-	// Deploy also emits an in-cluster etcd (StatefulSet + Service) and points Endpoints at it.
+	// Deploy also emits an in-cluster etcd (a one-member StatefulSet with a 1Gi volume and a
+	// headless Service <name>-etcd, non-root, no TLS: keep it inside the namespace) and uses it.
 	Deploy bool `json:"deploy,omitempty"`
+	// Image of the deployed etcd (default: a pinned registry.k8s.io/etcd, v3 API).
+	Image string `json:"image,omitempty"`
 }
 
 // Exposure configures the client Service.
 type Exposure struct {
 	// Type is ClusterIP (default), NodePort or LoadBalancer.
 	Type string `json:"type,omitempty"`
-	// NodePorts fixes the node ports for type NodePort (30000-32767); unset ports are allocated.
+	// NodePorts fixes the node ports for type NodePort or LoadBalancer (30000-32767); unset
+	// ports are allocated.
 	NodePorts *NodePorts `json:"nodePorts,omitempty"`
+	// LoadBalancer configures type LoadBalancer.
+	LoadBalancer *LoadBalancer `json:"loadBalancer,omitempty"`
+	// Ingress publishes the management UI over HTTP(S). AMQP is not HTTP and is never routed
+	// through an Ingress.
+	Ingress *Ingress `json:"ingress,omitempty"`
+}
+
+// LoadBalancer configures the cloud load balancer of the client Service.
+type LoadBalancer struct {
+	// SourceRanges restricts clients to these CIDRs, e.g. ["10.0.0.0/8"].
+	SourceRanges []string `json:"sourceRanges,omitempty"`
+	// Annotations for the cloud provider, e.g. service.beta.kubernetes.io/aws-load-balancer-internal: "true".
+	Annotations map[string]string `json:"annotations,omitempty"`
+	// Class is the Service's loadBalancerClass; empty uses the cluster's default implementation.
+	Class string `json:"class,omitempty"`
+}
+
+// Ingress publishes the management UI.
+type Ingress struct {
+	// Host is the UI's host name, e.g. rabbitmq.example.com (required).
+	Host string `json:"host,omitempty"`
+	// ClassName is the IngressClass; empty uses the cluster's default class.
+	ClassName string `json:"className,omitempty"`
+	// TLSSecretName names a kubernetes.io/tls Secret for Host; empty serves plain HTTP.
+	TLSSecretName string `json:"tlsSecretName,omitempty"`
 }
 
 // NodePorts are the fixed node ports of the client Service.

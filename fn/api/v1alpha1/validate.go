@@ -5,6 +5,7 @@ import (
 	"net"
 	"path"
 	"regexp"
+	"sort"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -29,7 +30,7 @@ func (c *RabbitMQCluster) Validate() FieldErrors {
 	if *s.Replicas < 1 {
 		errs.add("spec.replicas", "%d is not allowed: a cluster needs at least 1 replica (3 or 5 for production)", *s.Replicas)
 	}
-	validateImage(&errs, s.Image)
+	validateImage(&errs, "spec.image", s.Image)
 	c.validateVersion(&errs)
 	for _, msg := range validation.IsDNS1123Subdomain(s.ClusterDomain) {
 		errs.add("spec.clusterDomain", "%q is not a DNS domain (%s); the usual value is cluster.local", s.ClusterDomain, msg)
@@ -79,9 +80,9 @@ func (c *RabbitMQCluster) validateMetadata(errs *FieldErrors) {
 // imagePattern is a loose image reference check: [registry/]repo[:tag][@digest], lowercase repo.
 var imagePattern = regexp.MustCompile(`^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
 
-func validateImage(errs *FieldErrors, image string) {
+func validateImage(errs *FieldErrors, field, image string) {
 	if !imagePattern.MatchString(image) {
-		errs.add("spec.image", "%q is not an image reference; write [registry/]repository[:tag][@sha256:digest], e.g. %s", image, DefaultImage)
+		errs.add(field, "%q is not an image reference; write [registry/]repository[:tag][@sha256:digest], e.g. %s", image, DefaultImage)
 	}
 }
 
@@ -153,6 +154,13 @@ func validateEtcd(errs *FieldErrors, e *EtcdDiscovery) {
 	if *e.NodeTTL < 1 {
 		errs.add(p+".nodeTTL", "%d is not allowed: the key TTL is in seconds and must be at least 1 (default %d)", *e.NodeTTL, DefaultEtcdNodeTTL)
 	}
+	if e.Image != "" {
+		if !e.Deploy {
+			errs.add(p+".image", "is only used with %s.deploy: true: remove it or set deploy", p)
+		} else {
+			validateImage(errs, p+".image", e.Image)
+		}
+	}
 	if *e.LockTimeout < 1 {
 		errs.add(p+".lockTimeout", "%d is not allowed: the lock timeout is in seconds and must be at least 1 (default %d)", *e.LockTimeout, DefaultEtcdLockTimeout)
 	}
@@ -194,6 +202,12 @@ func (c *RabbitMQCluster) validateExposure(errs *FieldErrors) {
 	default:
 		errs.add("spec.exposure.type", "%q is not an exposure type: use ClusterIP, NodePort or LoadBalancer", x.Type)
 		return
+	}
+	if x.LoadBalancer != nil {
+		validateLoadBalancer(errs, x)
+	}
+	if x.Ingress != nil {
+		validateIngress(errs, x.Ingress)
 	}
 	if x.NodePorts == nil {
 		return
@@ -316,4 +330,56 @@ func validateResources(errs *FieldErrors, r Resources) {
 			errs.add(base+".requests.cpu", "%q is more than the limit %q: the request must not exceed the limit", r.Requests.CPU, r.Limits.CPU)
 		}
 	}
+}
+
+func validateLoadBalancer(errs *FieldErrors, x *Exposure) {
+	const base = "spec.exposure.loadBalancer"
+	if x.Type != ExposureLoadBalancer {
+		errs.add(base, "only applies to type LoadBalancer (type is %s): set spec.exposure.type: LoadBalancer or remove loadBalancer", x.Type)
+		return
+	}
+	lb := x.LoadBalancer
+	for i, r := range lb.SourceRanges {
+		if _, _, err := net.ParseCIDR(r); err != nil {
+			errs.add(fmt.Sprintf("%s.sourceRanges[%d]", base, i), "%q is not a CIDR: write e.g. 10.0.0.0/8 or 203.0.113.7/32", r)
+		}
+	}
+	for _, key := range sortedKeys(lb.Annotations) {
+		for _, msg := range validation.IsQualifiedName(key) {
+			errs.add(base+".annotations", "%q is not a valid annotation key: %s", key, msg)
+		}
+	}
+	if lb.Class != "" {
+		for _, msg := range validation.IsQualifiedName(lb.Class) {
+			errs.add(base+".class", "%q is not a valid loadBalancerClass (e.g. service.k8s.aws/nlb): %s", lb.Class, msg)
+		}
+	}
+}
+
+func validateIngress(errs *FieldErrors, in *Ingress) {
+	const base = "spec.exposure.ingress"
+	if in.Host == "" {
+		errs.add(base+".host", "is required: the management UI's host name, e.g. rabbitmq.example.com")
+	} else {
+		for _, msg := range validation.IsFullyQualifiedDomainName(nil, in.Host) {
+			errs.add(base+".host", "%q is not a fully qualified host name: %s", in.Host, msg.Detail)
+		}
+	}
+	for _, f := range []struct{ field, name string }{{"className", in.ClassName}, {"tlsSecretName", in.TLSSecretName}} {
+		if f.name == "" {
+			continue
+		}
+		for _, msg := range validation.IsDNS1123Subdomain(f.name) {
+			errs.add(base+"."+f.field, "%q is not a valid name: %s", f.name, msg)
+		}
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
