@@ -55,7 +55,7 @@ func runFunction(t *testing.T, input string) (items []*yaml.RNode, raw string, s
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code = run(nil, strings.NewReader(input), &out, &errOut)
-	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(out.Bytes()), OmitReaderAnnotations: true}
+	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(out.Bytes()), OmitReaderAnnotations: true, KeepReaderAnnotations: true}
 	items, err := rw.Read()
 	if err != nil {
 		t.Fatalf("output is not a ResourceList: %v\n%s", err, out.String())
@@ -63,11 +63,14 @@ func runFunction(t *testing.T, input string) (items []*yaml.RNode, raw string, s
 	return items, out.String(), errOut.String(), code
 }
 
+// otherItem is an unrelated package file, with the path annotation kpt gives every item.
 const otherItem = `apiVersion: v1
 kind: ConfigMap
 metadata:
   name: unrelated
   namespace: ns-rabbitmq
+  annotations:
+    internal.config.kubernetes.io/path: unrelated.yaml
 data:
   keep: me
 `
@@ -86,6 +89,21 @@ func TestKRMGeneratorKeepsItemsAndDropsConfigAnnotations(t *testing.T) {
 	}
 	var generated []*yaml.RNode
 	for _, it := range items[1:] {
+		// kpt files each object next to the config; kustomize drops the annotation.
+		wantPath := "rabbitmq/" + strings.ToLower(it.GetKind()) + "_" + it.GetName() + ".yaml"
+		if got := it.GetAnnotations()["internal.config.kubernetes.io/path"]; got != wantPath {
+			t.Errorf("%s/%s: path annotation %q, want %q", it.GetKind(), it.GetName(), got, wantPath)
+		}
+		for _, key := range []string{"internal.config.kubernetes.io/path", "config.kubernetes.io/path"} {
+			if _, err := it.Pipe(yaml.ClearAnnotation(key)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(it.GetAnnotations()) == 0 {
+			if err := it.PipeE(yaml.Lookup("metadata"), yaml.Clear("annotations")); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for key := range it.GetAnnotations() {
 			if strings.HasPrefix(key, "config.kubernetes.io/function") || strings.HasSuffix(key, "local-config") {
 				t.Errorf("%s/%s carries the config's annotation %s", it.GetKind(), it.GetName(), key)
@@ -200,9 +218,17 @@ func TestKRMInvalidConfigGeneratesNothing(t *testing.T) {
 }
 
 func TestKRMRejectsForeignFunctionConfig(t *testing.T) {
-	_, raw, _, code := runFunction(t, resourceList(t, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n", otherItem))
+	_, raw, _, code := runFunction(t, resourceList(t, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  replicas: \"3\"\n", otherItem))
 	if code != 1 || !strings.Contains(raw, "functionConfig is v1 ConfigMap") {
 		t.Errorf("want exit 1 and an explanation, got %d:\n%s", code, raw)
+	}
+}
+
+// `kpt fn eval` without --fn-config sends an empty ConfigMap: that is package mode.
+func TestKRMEmptyConfigMapMeansPackageMode(t *testing.T) {
+	items, _, stderr, code := runFunction(t, resourceList(t, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: function-input\ndata: {}\n", readFileT(t, articleConfig)))
+	if code != 0 || len(items) < 10 {
+		t.Errorf("want the cluster rendered, got exit %d with %d items: %s", code, len(items), stderr)
 	}
 }
 

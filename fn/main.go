@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -41,6 +42,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, help)
 		return 0
+	case "install-binary":
+		if len(args) != 2 {
+			fmt.Fprintln(stderr, "usage: rabbitmq-krm install-binary DIR")
+			return 2
+		}
+		return installBinary(args[1], stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "rabbitmq-krm", version)
 		return 0
@@ -71,7 +78,7 @@ func runRender(files []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		configs = append(configs, nodes...)
 	}
-	objects, results := krm.Generate(configs)
+	objects, results := krm.Generate(configs, false)
 	printResults(stderr, results)
 	if results.ExitCode() != 0 {
 		return 1
@@ -114,4 +121,43 @@ func printResults(w io.Writer, err error) {
 	for _, r := range results {
 		fmt.Fprintln(w, krm.Message(r))
 	}
+}
+
+// installBinary copies this executable to DIR/rabbitmq-krm (mode 0755, atomically). The
+// Argo CD init container uses it: the image has no shell and no cp.
+func installBinary(dir string, stderr io.Writer) int {
+	self, err := os.Executable()
+	if err == nil {
+		err = copyExecutable(self, filepath.Join(dir, "rabbitmq-krm"))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "[error] install-binary: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func copyExecutable(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".rabbitmq-krm-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o755); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
 }

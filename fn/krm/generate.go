@@ -5,6 +5,8 @@ package krm
 
 import (
 	"fmt"
+	"path"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -16,12 +18,16 @@ import (
 
 // Generate renders every config. When any config is invalid it returns only error (and
 // warning) results and no objects at all: a partial manifest set applied by a GitOps tool
-// with pruning could delete a running cluster's objects.
-func Generate(configs []*yaml.RNode) (objects []*yaml.RNode, results framework.Results) {
+// with pruning could delete a running cluster's objects. With place, every object gets a
+// file path for kpt (kustomize and `kpt fn eval -o unwrap` drop it from their output).
+func Generate(configs []*yaml.RNode, place bool) (objects []*yaml.RNode, results framework.Results) {
 	var all []*yaml.RNode
 	failed := false
 	for _, cfg := range configs {
 		objs, res := generateOne(cfg)
+		if place {
+			placeInPackage(cfg, objs)
+		}
 		results = append(results, res...)
 		if res.ExitCode() != 0 {
 			failed = true
@@ -102,6 +108,20 @@ func fileOf(node *yaml.RNode) *framework.File {
 		return nil
 	}
 	return &framework.File{Path: path}
+}
+
+// placeInPackage files a cluster's objects next to its config, one object per file:
+// <config dir>/<cluster name>/<kind>_<name>.yaml. An object that replaces an earlier copy
+// keeps that copy's placement instead (see Upsert), so files a user moved stay put.
+func placeInPackage(config *yaml.RNode, objs []*yaml.RNode) {
+	dir := "."
+	if f := fileOf(config); f != nil {
+		dir = path.Dir(f.Path)
+	}
+	for _, o := range objs {
+		file := path.Join(dir, config.GetName(), strings.ToLower(o.GetKind())+"_"+o.GetName()+".yaml")
+		_ = o.PipeE(yaml.SetAnnotation(kioutil.PathAnnotation, file))
+	}
 }
 
 // Message formats a result as one line: "[error] apiVersion/kind/name field: message".

@@ -21,7 +21,7 @@ func (Processor) Process(rl *framework.ResourceList) error {
 		rl.Results = append(rl.Results, &framework.Result{Message: err.Error(), Severity: framework.Error})
 		return rl.Results
 	}
-	objects, results := Generate(configs)
+	objects, results := Generate(configs, true)
 	rl.Results = append(rl.Results, results...)
 	if rl.Results.ExitCode() != 0 {
 		return rl.Results
@@ -34,9 +34,19 @@ func isConfig(n *yaml.RNode) bool {
 	return n.GetApiVersion() == v1alpha1.APIVersion && n.GetKind() == v1alpha1.Kind
 }
 
+// isEmptyConfigMap recognises what `kpt fn eval` sends when no --fn-config is given: a
+// ConfigMap without data. It means "no functionConfig", like a Kptfile mutator without config.
+func isEmptyConfigMap(n *yaml.RNode) bool {
+	if n.GetApiVersion() != "v1" || n.GetKind() != "ConfigMap" {
+		return false
+	}
+	data := n.Field("data")
+	return data == nil || data.Value.IsNilOrEmpty()
+}
+
 func configsOf(rl *framework.ResourceList) ([]*yaml.RNode, error) {
 	fc := rl.FunctionConfig
-	if fc != nil && !fc.IsNilOrEmpty() {
+	if fc != nil && !fc.IsNilOrEmpty() && !isEmptyConfigMap(fc) {
 		if !isConfig(fc) {
 			return nil, fmt.Errorf("functionConfig is %s %s: want apiVersion %s, kind %s (or no functionConfig to render every %s in the package)",
 				fc.GetApiVersion(), fc.GetKind(), v1alpha1.APIVersion, v1alpha1.Kind, v1alpha1.Kind)
