@@ -5,7 +5,7 @@ BIN := bin/rabbitmq-krm
 GO_LDFLAGS := -s -w
 GO_SOURCES := $(shell find fn -name '*.go' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: build render test test-unit test-kustomize golden clean
+.PHONY: build render test test-unit test-kustomize golden bench clean
 
 build: $(BIN)
 
@@ -34,6 +34,11 @@ E2E_TESTS :=
 
 test: test-unit test-kustomize $(E2E_TESTS)
 	@echo "all test suites passed"
+
+# Whole-process timings against the floors (null function, static kustomize build) and the
+# budgets; never part of `make test`. Go benchmarks: go test ./fn/krm -run x -bench . -benchmem
+bench: build
+	bash hack/bench.sh
 
 clean:
 	rm -rf bin out
