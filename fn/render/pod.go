@@ -33,6 +33,7 @@ const (
 const (
 	volHome    = "home"
 	volTmp     = "tmp"
+	volLogs    = "logs"
 	volConfig  = "config"
 	volPlugins = "plugins"
 	volCookie  = "erlang-cookie-secret"
@@ -155,6 +156,9 @@ func (k *cluster) rabbitmqContainer() corev1.Container {
 			{Name: volPlugins, MountPath: pluginsDir, ReadOnly: true},
 			{Name: volPodInfo, MountPath: podInfoDir, ReadOnly: true},
 			{Name: volTmp, MountPath: "/tmp"},
+			// Logs go to the console, but RabbitMQ still writes its upgrade log (and crash
+			// dumps) here; with a read-only root filesystem a boot fails without it.
+			{Name: volLogs, MountPath: "/var/log/rabbitmq"},
 		},
 	}
 }
@@ -205,6 +209,7 @@ func (k *cluster) volumes() []corev1.Volume {
 	vols := []corev1.Volume{
 		{Name: volHome, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 		{Name: volTmp, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		{Name: volLogs, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 		k.configMapVolume(volConfig, keyRabbitmqConf, confFileName),
 		k.configMapVolume(volPlugins, keyEnabledPlugins, keyEnabledPlugins),
 		{Name: volCookie, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
