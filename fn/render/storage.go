@@ -51,8 +51,20 @@ func (k *cluster) nfsVolume(name, exportPath string, mode corev1.PersistentVolum
 
 // sharedNFSVolume is the article's volume: one export for every pod, each pod keeping its
 // data in its own directory (RABBITMQ_MNESIA_BASE).
+//
+// When the namespace is known the volume is also pre-bound to its claim, so no other claim
+// (the deployed etcd's, say) can ever take it; without one, kustomize sets the namespace later
+// and the claim's volumeName alone pins the pair.
 func (k *cluster) sharedNFSVolume() Object {
-	return k.nfsVolume(k.names.PersistentVolume(), k.Spec.Persistence.NFS.Path, corev1.ReadWriteMany)
+	pv := k.nfsVolume(k.names.PersistentVolume(), k.Spec.Persistence.NFS.Path, corev1.ReadWriteMany)
+	if k.Namespace != "" {
+		pv.Spec.ClaimRef = k.claimRef(k.names.DataClaim())
+	}
+	return pv
+}
+
+func (k *cluster) claimRef(claim string) *corev1.ObjectReference {
+	return &corev1.ObjectReference{APIVersion: "v1", Kind: "PersistentVolumeClaim", Namespace: k.Namespace, Name: claim}
 }
 
 // sharedClaim is pinned to the shared volume by name.
@@ -74,9 +86,7 @@ func (k *cluster) sharedClaim() Object {
 func (k *cluster) perPodNFSVolume(i int) Object {
 	pv := k.nfsVolume(k.names.PerPodPersistentVolume(i),
 		path.Join(k.Spec.Persistence.NFS.Path, k.names.Pod(i)), corev1.ReadWriteOnce)
-	pv.Spec.ClaimRef = &corev1.ObjectReference{
-		APIVersion: "v1", Kind: "PersistentVolumeClaim", Namespace: k.Namespace, Name: k.names.PerPodClaim(i),
-	}
+	pv.Spec.ClaimRef = k.claimRef(k.names.PerPodClaim(i))
 	return pv
 }
 
