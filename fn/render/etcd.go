@@ -30,19 +30,10 @@ func (k *cluster) etcdMeta(name string) metav1.ObjectMeta {
 // etcdService is headless: clients and the member itself resolve <name>-etcd to the pod,
 // ready or not, so RabbitMQ nodes can register as soon as etcd listens.
 func (k *cluster) etcdService() Object {
-	return &corev1.Service{
-		TypeMeta:   typeMeta("v1", "Service"),
-		ObjectMeta: k.etcdMeta(k.names.EtcdService()),
-		Spec: corev1.ServiceSpec{
-			ClusterIP:                corev1.ClusterIPNone,
-			PublishNotReadyAddresses: true,
-			Selector:                 k.etcdSelector(),
-			Ports: []corev1.ServicePort{
-				servicePort("client", names.EtcdClientPort),
-				servicePort("peer", etcdPeerPort),
-			},
-		},
-	}
+	return headless(k.etcdMeta(k.names.EtcdService()), k.etcdSelector(),
+		servicePort("client", names.EtcdClientPort),
+		servicePort("peer", etcdPeerPort),
+	)
 }
 
 // etcdStatefulSet is the one-member etcd the Fuel CCP article runs next to RabbitMQ: only

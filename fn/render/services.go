@@ -2,6 +2,7 @@ package render
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
@@ -16,18 +17,24 @@ func servicePort(name string, port int32) corev1.ServicePort {
 // even before it is ready, which node names and peer discovery depend on. Prometheus scrapes
 // each node through it.
 func (k *cluster) headlessService() Object {
+	return headless(k.meta(k.names.HeadlessService()), k.selector(),
+		servicePort("epmd", rabbitconf.PortEPMD),
+		servicePort("cluster-rpc", rabbitconf.PortDist),
+		servicePort("prometheus", rabbitconf.PortPrometheus),
+	)
+}
+
+// headless is a Service that resolves to every selected pod, ready or not: StatefulSet pods
+// need their DNS names while they boot.
+func headless(meta metav1.ObjectMeta, selector map[string]string, ports ...corev1.ServicePort) *corev1.Service {
 	return &corev1.Service{
 		TypeMeta:   typeMeta("v1", "Service"),
-		ObjectMeta: k.meta(k.names.HeadlessService()),
+		ObjectMeta: meta,
 		Spec: corev1.ServiceSpec{
 			ClusterIP:                corev1.ClusterIPNone,
 			PublishNotReadyAddresses: true,
-			Selector:                 k.selector(),
-			Ports: []corev1.ServicePort{
-				servicePort("epmd", rabbitconf.PortEPMD),
-				servicePort("cluster-rpc", rabbitconf.PortDist),
-				servicePort("prometheus", rabbitconf.PortPrometheus),
-			},
+			Selector:                 selector,
+			Ports:                    ports,
 		},
 	}
 }

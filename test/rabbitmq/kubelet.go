@@ -893,27 +893,24 @@ func (p *pod) probe(pr *probe) error {
 		_, err := p.execInContainer(pr.Exec.Command, timeout)
 		return err
 	case pr.TCPSocket != nil:
-		port, err := p.resolvePort(pr.TCPSocket.Port)
-		if err != nil {
-			return err
-		}
-		c, err := net.DialTimeout("tcp", net.JoinHostPort(p.ip, strconv.Itoa(port)), timeout)
-		if err != nil {
-			return err
-		}
-		return c.Close()
-	case pr.HTTPGet != nil:
-		port, err := p.resolvePort(pr.HTTPGet.Port)
-		if err != nil {
-			return err
-		}
-		c, err := net.DialTimeout("tcp", net.JoinHostPort(p.ip, strconv.Itoa(port)), timeout)
-		if err != nil {
-			return err
-		}
-		return c.Close()
+		return p.dialPort(pr.TCPSocket.Port, timeout)
+	case pr.HTTPGet != nil: // the port answering is all a stand-in can check
+		return p.dialPort(pr.HTTPGet.Port, timeout)
 	}
 	return nil
+}
+
+// dialPort is a TCP probe of a (named or numbered) container port on the pod's address.
+func (p *pod) dialPort(portRef any, timeout time.Duration) error {
+	port, err := p.resolvePort(portRef)
+	if err != nil {
+		return err
+	}
+	c, err := net.DialTimeout("tcp", net.JoinHostPort(p.ip, strconv.Itoa(port)), timeout)
+	if err != nil {
+		return err
+	}
+	return c.Close()
 }
 
 func (p *pod) resolvePort(v any) (int, error) {
