@@ -5,7 +5,7 @@ BIN := bin/rabbitmq-krm
 GO_LDFLAGS := -s -w
 GO_SOURCES := $(shell find fn -name '*.go' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: build render test test-unit test-kustomize golden bench clean
+.PHONY: build render test test-unit test-kustomize golden bench clean schema
 
 build: $(BIN)
 
@@ -20,6 +20,11 @@ render: build
 golden: build
 	go test ./fn/... -run 'Golden' -update
 	bash hack/kustomize-golden.sh --update
+
+# Regenerate schema/rabbitmqcluster.v1alpha1.json after changing fn/api/v1alpha1/types.go
+# (go test ./schema fails while it is stale).
+schema:
+	go run ./hack/schemagen
 
 test-unit:
 	go vet ./...

@@ -77,3 +77,10 @@ func (n Names) ManagementIngress() string { return n.name + "-management" }
 // EtcdService and EtcdStatefulSet name the deployed etcd.
 func (n Names) EtcdService() string     { return n.name + "-etcd" }
 func (n Names) EtcdStatefulSet() string { return n.name + "-etcd" }
+
+// NetworkPolicy guards the RabbitMQ pods; EtcdNetworkPolicy the deployed etcd.
+func (n Names) NetworkPolicy() string     { return n.name }
+func (n Names) EtcdNetworkPolicy() string { return n.name + "-etcd" }
+
+// ServiceMonitor is named like the cluster.
+func (n Names) ServiceMonitor() string { return n.name }

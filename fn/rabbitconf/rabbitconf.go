@@ -21,6 +21,16 @@ const (
 	PortPrometheus = 15692
 	PortEPMD       = 4369
 	PortDist       = 25672
+
+	PortAMQPS         = 5671
+	PortManagementTLS = 15671
+	PortPrometheusTLS = 15691
+)
+
+// Where the pod mounts the TLS Secrets (spec.tls).
+const (
+	TLSDir   = "/etc/rabbitmq-tls"
+	TLSCADir = "/etc/rabbitmq-tls-ca"
 )
 
 // Files are the contents of the ConfigMap.
@@ -45,6 +55,9 @@ func Plugins(c *v1alpha1.RabbitMQCluster) []string {
 	}
 	for _, p := range c.Spec.Plugins {
 		set[p] = true
+	}
+	for _, p := range c.Spec.CommunityPlugins {
+		set[p.Name] = true
 	}
 	list := make([]string, 0, len(set))
 	for p := range set {
@@ -98,7 +111,7 @@ func conf(c *v1alpha1.RabbitMQCluster) *document {
 	clusterFormation(d, c, series)
 	queues(d, series)
 	resources(d, c)
-	listeners(d)
+	listeners(d, c.Spec.TLS)
 	d.section("Security")
 	d.comment("guest/guest only ever works from localhost.")
 	d.set("loopback_users.guest", true)
@@ -154,7 +167,12 @@ func clusterFormation(d *document, c *v1alpha1.RabbitMQCluster, series v1alpha1.
 		d.comment("Lets quorum queues and streams wait for the whole cluster before choosing replicas.")
 		d.set("cluster_formation.target_cluster_size_hint", c.Replicas())
 	}
-	if DiscoveryPlugin(c.Spec.Discovery.Mode) != "" {
+	switch {
+	case c.Spec.Discovery.ForceNodeCleanup:
+		d.comment("Forced cleanup (spec.discovery.forceNodeCleanup): members that discovery no longer lists are removed.")
+		d.set("cluster_formation.node_cleanup.interval", 60)
+		d.set("cluster_formation.node_cleanup.only_log_warning", false)
+	case DiscoveryPlugin(c.Spec.Discovery.Mode) != "":
 		d.comment("Never remove nodes that are only restarting (forced cleanup would kick them out).")
 		d.set("cluster_formation.node_cleanup.only_log_warning", true)
 	}
@@ -191,11 +209,35 @@ func bytes(quantity string) int64 {
 	return q.Value()
 }
 
-func listeners(d *document) {
+func listeners(d *document, tls *v1alpha1.TLS) {
 	d.section("Listeners")
-	d.set("listeners.tcp.default", PortAMQP)
-	d.set("management.tcp.port", PortManagement)
+	if tls == nil || !tls.DisableNonTLSListeners {
+		d.set("listeners.tcp.default", PortAMQP)
+		d.set("management.tcp.port", PortManagement)
+	} else {
+		d.comment("Plain AMQP and management listeners are off (spec.tls.disableNonTLSListeners); metrics")
+		d.comment("carry no credentials or messages, so the plain metrics port stays open for scrapers.")
+		d.set("listeners.tcp", "none")
+	}
 	d.set("prometheus.tcp.port", PortPrometheus)
+	if tls == nil {
+		return
+	}
+	d.set("listeners.ssl.default", PortAMQPS)
+	certs := func(prefix string) {
+		d.set(prefix+"certfile", TLSDir+"/tls.crt")
+		d.set(prefix+"keyfile", TLSDir+"/tls.key")
+		if tls.CASecretName != "" {
+			d.set(prefix+"cacertfile", TLSCADir+"/ca.crt")
+			d.set(prefix+"verify", "verify_peer")
+			d.set(prefix+"fail_if_no_peer_cert", false)
+		}
+	}
+	certs("ssl_options.")
+	d.set("management.ssl.port", PortManagementTLS)
+	certs("management.ssl.")
+	d.set("prometheus.ssl.port", PortPrometheusTLS)
+	certs("prometheus.ssl.")
 }
 
 // EtcdEndpoints are the etcd client endpoints the nodes use: the configured ones, or the

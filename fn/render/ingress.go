@@ -21,7 +21,7 @@ func (k *cluster) ingress() Object {
 						PathType: &pathType,
 						Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
 							Name: k.names.ClientService(),
-							Port: networkingv1.ServiceBackendPort{Name: "management"},
+							Port: networkingv1.ServiceBackendPort{Name: k.managementListeners()[0].name},
 						}},
 					}},
 				}},

@@ -9,6 +9,9 @@ const (
 	labelManagedBy = "app.kubernetes.io/managed-by"
 	labelPartOf    = "app.kubernetes.io/part-of"
 
+	// serviceRoleLabel marks the headless Service.
+	serviceRoleLabel = "rabbitmq-krm.dev/service"
+
 	// ManagedBy marks every object this function generates.
 	ManagedBy = "rabbitmq-krm"
 

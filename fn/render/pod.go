@@ -15,14 +15,20 @@ import (
 
 // Paths inside the RabbitMQ container.
 const (
-	homeDir        = "/var/lib/rabbitmq" // HOME of the rabbitmq user: the cookie lives here
-	dataDir        = "/var/lib/rabbitmq/mnesia"
-	confDir        = "/etc/rabbitmq/conf.d"
-	pluginsDir     = "/etc/rabbitmq/plugins"
-	cookieSecret   = "/tmp/erlang-cookie-secret"
-	podInfoDir     = "/etc/pod-info"
-	confFileName   = "10-rabbitmq-krm.conf"
-	cookieFileName = ".erlang.cookie"
+	homeDir      = "/var/lib/rabbitmq" // HOME of the rabbitmq user: the cookie lives here
+	dataDir      = "/var/lib/rabbitmq/mnesia"
+	confDir      = "/etc/rabbitmq/conf.d"
+	configSource = "/tmp/rabbitmq-krm-config" // the ConfigMap's rabbitmq.conf, copied into confDir
+	pluginsDir   = "/etc/rabbitmq/plugins"
+	cookieSecret = "/tmp/erlang-cookie-secret"
+	userSecret   = "/tmp/default-user-secret"
+	// imagePluginsDir is where the official images keep the plugins they ship.
+	imagePluginsDir     = "/opt/rabbitmq/plugins"
+	communityPluginsDir = "/opt/rabbitmq-krm/plugins"
+	podInfoDir          = "/etc/pod-info"
+	confFileName        = "10-rabbitmq-krm.conf"
+	userFileName        = "11-default-user.conf"
+	cookieFileName      = ".erlang.cookie"
 
 	// SkipPreStopChecksLabel on a pod makes its preStop hook exit at once (for deliberate
 	// full-cluster shutdowns, where waiting for quorum can never succeed).
@@ -31,13 +37,18 @@ const (
 
 // Volume names.
 const (
-	volHome    = "home"
-	volTmp     = "tmp"
-	volLogs    = "logs"
-	volConfig  = "config"
-	volPlugins = "plugins"
-	volCookie  = "erlang-cookie-secret"
-	volPodInfo = "pod-info"
+	volHome             = "home"
+	volTmp              = "tmp"
+	volLogs             = "logs"
+	volConfD            = "conf-d"
+	volConfig           = "config"
+	volPlugins          = "plugins"
+	volCookie           = "erlang-cookie-secret"
+	volPodInfo          = "pod-info"
+	volUser             = "default-user-secret"
+	volTLS              = "tls"
+	volTLSCA            = "tls-ca"
+	volCommunityPlugins = "community-plugins"
 )
 
 func (k *cluster) podTemplate() corev1.PodTemplateSpec {
@@ -53,7 +64,8 @@ func (k *cluster) podTemplate() corev1.PodTemplateSpec {
 			TerminationGracePeriodSeconds: k.Spec.TerminationGracePeriodSeconds,
 			SecurityContext:               k.podSecurityContext(),
 			Affinity:                      k.affinity(),
-			InitContainers:                []corev1.Container{k.setupContainer()},
+			TopologySpreadConstraints:     k.topologySpread(),
+			InitContainers:                k.initContainers(),
 			Containers:                    []corev1.Container{k.rabbitmqContainer()},
 			Volumes:                       k.volumes(),
 		},
@@ -104,44 +116,74 @@ func (k *cluster) affinity() *corev1.Affinity {
 	}}
 }
 
-// setupContainer copies the cookie from the Secret into HOME as a 0600 file: Erlang refuses
-// a cookie file others can read, and the cookie must never be in env or args (visible in ps)
-// nor on the shared data volume.
+// topologySpread spreads the nodes over zones where the cluster has them, without ever
+// blocking scheduling in a single-zone cluster.
+func (k *cluster) topologySpread() []corev1.TopologySpreadConstraint {
+	return []corev1.TopologySpreadConstraint{{
+		MaxSkew:           1,
+		TopologyKey:       "topology.kubernetes.io/zone",
+		WhenUnsatisfiable: corev1.ScheduleAnyway,
+		LabelSelector:     &metav1.LabelSelector{MatchLabels: k.selector()},
+	}}
+}
+
+func (k *cluster) initContainers() []corev1.Container {
+	c := []corev1.Container{k.setupContainer()}
+	if len(k.Spec.CommunityPlugins) > 0 {
+		c = append(c, k.pluginDownloadContainer())
+	}
+	return c
+}
+
+// initResources fit a shell or a short-lived Erlang VM.
+func initResources(memory string) corev1.ResourceRequirements {
+	l := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse(memory)}
+	return corev1.ResourceRequirements{Requests: l, Limits: l.DeepCopy()}
+}
+
+// setupContainer prepares the files RabbitMQ reads at boot:
+//   - the cookie, copied from the Secret into HOME as a 0600 file: Erlang refuses a cookie
+//     file others can read, and the cookie must never be in env or args (visible in ps) nor
+//     on the shared data volume;
+//   - conf.d: the generated rabbitmq.conf and, with spec.defaultUser, a 0600 file with the
+//     default user's credentials read from its Secret (never in the ConfigMap).
 func (k *cluster) setupContainer() corev1.Container {
 	cookie := homeDir + "/" + cookieFileName
+	script := fmt.Sprintf("set -eu; cp %s/%s %s; chmod 600 %s; cp %s/%s %s/%s", cookieSecret, cookieFileName, cookie, cookie, configSource, confFileName, confDir, confFileName)
+	mounts := []corev1.VolumeMount{
+		{Name: volCookie, MountPath: cookieSecret, ReadOnly: true},
+		{Name: volHome, MountPath: homeDir},
+		{Name: volConfig, MountPath: configSource, ReadOnly: true},
+		{Name: volConfD, MountPath: confDir},
+	}
+	if k.Spec.DefaultUser != nil {
+		// printf is a shell builtin: the credentials never appear in a process's arguments.
+		script += fmt.Sprintf("; umask 077; { printf 'default_user = %%s\n' \"$(cat %[1]s/username)\"; printf 'default_pass = %%s\n' \"$(cat %[1]s/password)\"; } > %[2]s/%[3]s",
+			userSecret, confDir, userFileName)
+		mounts = append(mounts, corev1.VolumeMount{Name: volUser, MountPath: userSecret, ReadOnly: true})
+	}
 	return corev1.Container{
-		Name:    "setup",
-		Image:   k.Spec.Image,
-		Command: []string{"sh", "-c", fmt.Sprintf("cp %s/%s %s && chmod 600 %s", cookieSecret, cookieFileName, cookie, cookie)},
-		Resources: corev1.ResourceRequirements{
-			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
-			Limits:   corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
-		},
+		Name:            "setup",
+		Image:           k.Spec.Image,
+		Command:         []string{"sh", "-c", script},
+		Resources:       initResources("64Mi"),
 		SecurityContext: containerSecurityContext(),
-		VolumeMounts: []corev1.VolumeMount{
-			{Name: volCookie, MountPath: cookieSecret, ReadOnly: true},
-			{Name: volHome, MountPath: homeDir},
-		},
+		VolumeMounts:    mounts,
 	}
 }
 
 func (k *cluster) rabbitmqContainer() corev1.Container {
 	return corev1.Container{
-		Name:      "rabbitmq",
-		Image:     k.Spec.Image,
-		Env:       k.env(),
-		Resources: k.resources(),
-		Ports: []corev1.ContainerPort{
-			containerPort("epmd", rabbitconf.PortEPMD),
-			containerPort("amqp", rabbitconf.PortAMQP),
-			containerPort("management", rabbitconf.PortManagement),
-			containerPort("prometheus", rabbitconf.PortPrometheus),
-			containerPort("cluster-rpc", rabbitconf.PortDist),
-		},
+		Name:         "rabbitmq",
+		Image:        k.Spec.Image,
+		Env:          k.env(),
+		Resources:    k.resources(),
+		Ports:        k.containerPorts(),
+		StartupProbe: k.startupProbe(),
 		// TCP, not rabbitmq-diagnostics: a CLI probe starts an Erlang VM each time and times
 		// out under load, marking healthy nodes unready.
 		ReadinessProbe: &corev1.Probe{
-			ProbeHandler:        corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString("amqp")}},
+			ProbeHandler:        corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString(k.amqpListeners()[0].name)}},
 			InitialDelaySeconds: 10,
 			PeriodSeconds:       10,
 			TimeoutSeconds:      5,
@@ -149,18 +191,40 @@ func (k *cluster) rabbitmqContainer() corev1.Container {
 		},
 		Lifecycle:       &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: k.preStopCommand()}}},
 		SecurityContext: containerSecurityContext(),
-		VolumeMounts: []corev1.VolumeMount{
-			{Name: volHome, MountPath: homeDir},
-			{Name: k.names.DataVolume(), MountPath: dataDir},
-			{Name: volConfig, MountPath: confDir, ReadOnly: true},
-			{Name: volPlugins, MountPath: pluginsDir, ReadOnly: true},
-			{Name: volPodInfo, MountPath: podInfoDir, ReadOnly: true},
-			{Name: volTmp, MountPath: "/tmp"},
-			// Logs go to the console, but RabbitMQ still writes its upgrade log (and crash
-			// dumps) here; with a read-only root filesystem a boot fails without it.
-			{Name: volLogs, MountPath: "/var/log/rabbitmq"},
-		},
+		VolumeMounts:    k.rabbitmqMounts(),
 	}
+}
+
+func (k *cluster) containerPorts() []corev1.ContainerPort {
+	ports := []corev1.ContainerPort{containerPort("epmd", rabbitconf.PortEPMD)}
+	for _, l := range k.clientListeners() {
+		ports = append(ports, l.containerPort())
+	}
+	return append(ports, containerPort("cluster-rpc", rabbitconf.PortDist))
+}
+
+func (k *cluster) rabbitmqMounts() []corev1.VolumeMount {
+	mounts := []corev1.VolumeMount{
+		{Name: volHome, MountPath: homeDir},
+		{Name: k.names.DataVolume(), MountPath: dataDir},
+		{Name: volConfD, MountPath: confDir, ReadOnly: true},
+		{Name: volPlugins, MountPath: pluginsDir, ReadOnly: true},
+		{Name: volPodInfo, MountPath: podInfoDir, ReadOnly: true},
+		{Name: volTmp, MountPath: "/tmp"},
+		// Logs go to the console, but RabbitMQ still writes its upgrade log (and crash
+		// dumps) here; with a read-only root filesystem a boot fails without it.
+		{Name: volLogs, MountPath: "/var/log/rabbitmq"},
+	}
+	if k.Spec.TLS != nil {
+		mounts = append(mounts, corev1.VolumeMount{Name: volTLS, MountPath: rabbitconf.TLSDir, ReadOnly: true})
+		if k.Spec.TLS.CASecretName != "" {
+			mounts = append(mounts, corev1.VolumeMount{Name: volTLSCA, MountPath: rabbitconf.TLSCADir, ReadOnly: true})
+		}
+	}
+	if len(k.Spec.CommunityPlugins) > 0 {
+		mounts = append(mounts, corev1.VolumeMount{Name: volCommunityPlugins, MountPath: communityPluginsDir, ReadOnly: true})
+	}
+	return mounts
 }
 
 func (k *cluster) resources() corev1.ResourceRequirements {
@@ -194,11 +258,15 @@ func (k *cluster) env() []corev1.EnvVar {
 	if k.needsKubernetesAPI() {
 		env = append(env, corev1.EnvVar{Name: "K8S_HOSTNAME_SUFFIX", Value: "." + fqdnSuffix})
 	}
-	return append(env,
+	env = append(env,
 		// Every pod keeps its data in its own directory, also when all pods share one volume.
 		corev1.EnvVar{Name: "RABBITMQ_MNESIA_BASE", Value: dataDir + "/$(MY_POD_NAME)"},
 		corev1.EnvVar{Name: "RABBITMQ_ENABLED_PLUGINS_FILE", Value: pluginsDir + "/" + keyEnabledPlugins},
 	)
+	if len(k.Spec.CommunityPlugins) > 0 {
+		env = append(env, corev1.EnvVar{Name: "RABBITMQ_PLUGINS_DIR", Value: imagePluginsDir + ":" + communityPluginsDir})
+	}
+	return env
 }
 
 func fieldEnv(name, path string) corev1.EnvVar {
@@ -210,13 +278,10 @@ func (k *cluster) volumes() []corev1.Volume {
 		{Name: volHome, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 		{Name: volTmp, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 		{Name: volLogs, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		{Name: volConfD, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 		k.configMapVolume(volConfig, keyRabbitmqConf, confFileName),
 		k.configMapVolume(volPlugins, keyEnabledPlugins, keyEnabledPlugins),
-		{Name: volCookie, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
-			SecretName:  k.Spec.ErlangCookie.SecretName,
-			Items:       []corev1.KeyToPath{{Key: k.Spec.ErlangCookie.SecretKey, Path: cookieFileName}},
-			DefaultMode: ptr(int32(0o440)),
-		}}},
+		secretVolume(volCookie, k.Spec.ErlangCookie.SecretName, []corev1.KeyToPath{{Key: k.Spec.ErlangCookie.SecretKey, Path: cookieFileName}}),
 		{Name: volPodInfo, VolumeSource: corev1.VolumeSource{DownwardAPI: &corev1.DownwardAPIVolumeSource{
 			Items: []corev1.DownwardAPIVolumeFile{{
 				Path:     SkipPreStopChecksLabel,
@@ -224,10 +289,31 @@ func (k *cluster) volumes() []corev1.Volume {
 			}},
 		}}},
 	}
+	if u := k.Spec.DefaultUser; u != nil {
+		vols = append(vols, secretVolume(volUser, u.SecretName, []corev1.KeyToPath{{Key: "username", Path: "username"}, {Key: "password", Path: "password"}}))
+	}
+	if t := k.Spec.TLS; t != nil {
+		vols = append(vols, secretVolume(volTLS, t.SecretName, []corev1.KeyToPath{{Key: "tls.crt", Path: "tls.crt"}, {Key: "tls.key", Path: "tls.key"}}))
+		if t.CASecretName != "" {
+			vols = append(vols, secretVolume(volTLSCA, t.CASecretName, []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}))
+		}
+	}
+	if len(k.Spec.CommunityPlugins) > 0 {
+		vols = append(vols, corev1.Volume{Name: volCommunityPlugins, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+	}
 	if src, ok := k.dataVolumeSource(); ok {
 		vols = append(vols, corev1.Volume{Name: k.names.DataVolume(), VolumeSource: src})
 	}
 	return vols
+}
+
+// secretVolume mounts Secret keys readable by the rabbitmq group only (fsGroup).
+func secretVolume(name, secret string, items []corev1.KeyToPath) corev1.Volume {
+	return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+		SecretName:  secret,
+		Items:       items,
+		DefaultMode: ptr(int32(0o440)),
+	}}}
 }
 
 func (k *cluster) configMapVolume(name, key, path string) corev1.Volume {

@@ -4,8 +4,6 @@
 package render
 
 import (
-	"fmt"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -61,7 +59,13 @@ func Render(c *v1alpha1.RabbitMQCluster) Output {
 	if e := k.Spec.Discovery.Etcd; e != nil && e.Deploy {
 		add(k.etcdService(), k.etcdStatefulSet())
 	}
+	if k.Spec.NetworkPolicy != nil {
+		add(k.networkPolicies()...)
+	}
 	add(k.statefulSet(), k.podDisruptionBudget())
+	if k.Spec.ServiceMonitor != nil {
+		add(k.serviceMonitor())
+	}
 	return Output{Objects: objs, Warnings: k.warnings()}
 }
 
@@ -71,23 +75,11 @@ func (k *cluster) needsKubernetesAPI() bool {
 	return k.Spec.Discovery.Mode == v1alpha1.DiscoveryK8s && !k.series.AtLeast(4, 1)
 }
 
-// communityPlugins are plugins that the official rabbitmq images do not ship.
-var communityPlugins = map[string]bool{
-	"rabbitmq_delayed_message_exchange": true,
-	"rabbitmq_message_timestamp":        true,
-	"rabbitmq_routing_node_stamp":       true,
-	"rabbitmq_rtopic_exchange":          true,
-}
-
-func (k *cluster) warnings() []Warning {
-	var w []Warning
-	for i, p := range k.Spec.Plugins {
-		if communityPlugins[p] {
-			w = append(w, Warning{Field: fmt.Sprintf("spec.plugins[%d]", i), Message: fmt.Sprintf("%s is a community plugin that official rabbitmq images do not ship: use an image that contains it (spec.image), or the nodes will start without it", p)})
-		}
-	}
-	if k.Spec.Persistence.EmptyDir {
-		w = append(w, Warning{Field: "spec.persistence.emptyDir", Message: "data lives only as long as each pod: a restart loses every message and the node's cluster membership; use it for development only"})
-	}
-	return w
+// communityPlugins are plugins that the official rabbitmq images do not ship, with the
+// newest RabbitMQ series each has a release for (the zero Series: unknown).
+var communityPlugins = map[string]v1alpha1.Series{
+	"rabbitmq_delayed_message_exchange": {Major: 4, Minor: 2},
+	"rabbitmq_message_timestamp":        {},
+	"rabbitmq_routing_node_stamp":       {},
+	"rabbitmq_rtopic_exchange":          {},
 }

@@ -17,11 +17,27 @@ func servicePort(name string, port int32) corev1.ServicePort {
 // even before it is ready, which node names and peer discovery depend on. Prometheus scrapes
 // each node through it.
 func (k *cluster) headlessService() Object {
-	return headless(k.meta(k.names.HeadlessService()), k.selector(),
+	meta := k.meta(k.names.HeadlessService())
+	meta.Labels = k.headlessServiceLabels()
+	return headless(meta, k.selector(),
 		servicePort("epmd", rabbitconf.PortEPMD),
 		servicePort("cluster-rpc", rabbitconf.PortDist),
 		servicePort("prometheus", rabbitconf.PortPrometheus),
 	)
+}
+
+// headlessServiceLabels tell the headless Service from the client Service, which has the
+// same app labels (the ServiceMonitor selects it).
+func (k *cluster) headlessServiceLabels() map[string]string {
+	l := k.labels()
+	l[serviceRoleLabel] = "nodes"
+	return l
+}
+
+func (k *cluster) headlessServiceSelector() map[string]string {
+	l := k.selector()
+	l[serviceRoleLabel] = "nodes"
+	return l
 }
 
 // headless is a Service that resolves to every selected pod, ready or not: StatefulSet pods
@@ -41,27 +57,29 @@ func headless(meta metav1.ObjectMeta, selector map[string]string, ports ...corev
 
 // clientService is what applications use (<name>.<ns>:5672) and what NodePort or
 // LoadBalancer exposure opens. Metrics stay in-cluster: prometheus is on this Service only
-// for ClusterIP, so an exposed Service never publishes it.
+// for ClusterIP, so an exposed Service never publishes it. Node ports go to the listener of
+// record of AMQP and management (plain, or TLS when plain listeners are off).
 func (k *cluster) clientService() Object {
 	x := k.Spec.Exposure
-	amqp := servicePort("amqp", rabbitconf.PortAMQP)
-	mgmt := servicePort("management", rabbitconf.PortManagement)
+	var amqpNodePort, managementNodePort int32
 	if x.NodePorts != nil {
-		amqp.NodePort = x.NodePorts.AMQP
-		mgmt.NodePort = x.NodePorts.Management
+		amqpNodePort, managementNodePort = x.NodePorts.AMQP, x.NodePorts.Management
 	}
+	ports := append(servicePorts(k.amqpListeners(), amqpNodePort), servicePorts(k.managementListeners(), managementNodePort)...)
 	svc := &corev1.Service{
 		TypeMeta:   typeMeta("v1", "Service"),
 		ObjectMeta: k.meta(k.names.ClientService()),
 		Spec: corev1.ServiceSpec{
 			Type:     corev1.ServiceType(x.Type),
 			Selector: k.selector(),
-			Ports:    []corev1.ServicePort{amqp, mgmt},
+			Ports:    ports,
 		},
 	}
 	switch x.Type {
 	case v1alpha1.ExposureClusterIP:
-		svc.Spec.Ports = append(svc.Spec.Ports, servicePort("prometheus", rabbitconf.PortPrometheus))
+		for _, l := range k.prometheusListeners() {
+			svc.Spec.Ports = append(svc.Spec.Ports, l.servicePort())
+		}
 	case v1alpha1.ExposureLoadBalancer:
 		if lb := x.LoadBalancer; lb != nil {
 			svc.Spec.LoadBalancerSourceRanges = lb.SourceRanges
@@ -74,4 +92,14 @@ func (k *cluster) clientService() Object {
 		}
 	}
 	return svc
+}
+
+// servicePorts publishes listeners; the node port (0: allocated) goes to the first one.
+func servicePorts(listeners []listener, nodePort int32) []corev1.ServicePort {
+	ports := make([]corev1.ServicePort, len(listeners))
+	for i, l := range listeners {
+		ports[i] = l.servicePort()
+	}
+	ports[0].NodePort = nodePort
+	return ports
 }

@@ -5,8 +5,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// statefulSet runs the nodes. Parallel pod management matters: with OrderedReady a full
-// restart deadlocks, because pod 0 waits for peers that are not started until it is ready.
+// statefulSet runs the nodes. Parallel pod management (the default) matters: with
+// OrderedReady a full restart deadlocks, because pod 0 waits for peers that are not started
+// until it is ready.
 func (k *cluster) statefulSet() Object {
 	sts := &appsv1.StatefulSet{
 		TypeMeta:   typeMeta("apps/v1", "StatefulSet"),
@@ -14,7 +15,7 @@ func (k *cluster) statefulSet() Object {
 		Spec: appsv1.StatefulSetSpec{
 			ServiceName:          k.names.HeadlessService(),
 			Replicas:             ptr(k.Replicas()),
-			PodManagementPolicy:  appsv1.ParallelPodManagement,
+			PodManagementPolicy:  appsv1.PodManagementPolicyType(k.Spec.PodManagementPolicy),
 			Selector:             &metav1.LabelSelector{MatchLabels: k.selector()},
 			UpdateStrategy:       appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType},
 			Template:             k.podTemplate(),

@@ -17,6 +17,13 @@ const (
 	DefaultEtcdImage                           = "registry.k8s.io/etcd:3.5.21-0"
 	DefaultCPURequest                          = "1"
 	DefaultMemory                              = "2Gi"
+	DefaultScrapeInterval                      = "30s"
+)
+
+// Pod management policies of the StatefulSet.
+const (
+	PodManagementParallel     = "Parallel"
+	PodManagementOrderedReady = "OrderedReady"
 )
 
 // Default fills every unset field. It never overrides what the user wrote, and it leaves
@@ -78,6 +85,12 @@ func (c *RabbitMQCluster) Default() {
 	}
 	if s.Resources.Limits.Memory == "" {
 		s.Resources.Limits.Memory = s.Resources.Requests.Memory
+	}
+	if s.ServiceMonitor != nil && s.ServiceMonitor.Interval == "" {
+		s.ServiceMonitor.Interval = DefaultScrapeInterval
+	}
+	if s.PodManagementPolicy == "" {
+		s.PodManagementPolicy = PodManagementParallel
 	}
 	if s.TerminationGracePeriodSeconds == nil {
 		s.TerminationGracePeriodSeconds = ptr(DefaultTerminationGracePeriodSeconds)

@@ -49,11 +49,30 @@ type Spec struct {
 	// Plugins are enabled in addition to rabbitmq_management, rabbitmq_prometheus and the
 	// discovery plugin, e.g. rabbitmq_shovel or rabbitmq_delayed_message_exchange.
 	Plugins []string `json:"plugins,omitempty"`
+	// CommunityPlugins are downloaded by an init container, checked against their sha256
+	// before the node starts, and enabled. Use them for plugins the image does not ship,
+	// e.g. rabbitmq_delayed_message_exchange.
+	CommunityPlugins []CommunityPlugin `json:"communityPlugins,omitempty"`
 	// ErlangCookie names the Secret holding the shared Erlang cookie. The function never
-	// creates or randomizes the cookie: a new value on every render would split a running
+	// randomizes the cookie on a render: a new value on every build would split a running
 	// cluster. Create it once, e.g.
-	//   kubectl create secret generic rabbitmq-erlang-cookie --from-literal=.erlang.cookie="$(openssl rand -hex 32)"
+	//   rabbitmq-krm cookie rabbitmq > cookie-secret.yaml
+	// or set generate (kpt packages only).
 	ErlangCookie ErlangCookie `json:"erlangCookie,omitempty"`
+	// DefaultUser names a Secret with the administrator's credentials. Without it no user
+	// can log in remotely: guest/guest only ever works from localhost.
+	DefaultUser *DefaultUser `json:"defaultUser,omitempty"`
+	// TLS adds TLS listeners for AMQP (5671), the management UI (15671) and Prometheus (15691).
+	TLS *TLS `json:"tls,omitempty"`
+	// NetworkPolicy, when set, lets only cluster pods reach the inter-node ports (epmd 4369,
+	// distribution 25672, CLI 35672-35682) and chosen clients reach the client ports.
+	NetworkPolicy *NetworkPolicy `json:"networkPolicy,omitempty"`
+	// ServiceMonitor, when set, emits a Prometheus Operator ServiceMonitor
+	// (monitoring.coreos.com/v1) that scrapes every node's metrics.
+	ServiceMonitor *ServiceMonitor `json:"serviceMonitor,omitempty"`
+	// PodManagementPolicy is Parallel (default) or OrderedReady. OrderedReady deadlocks a
+	// full-cluster restart: pod 0 waits for peers that only start once it is ready.
+	PodManagementPolicy string `json:"podManagementPolicy,omitempty"`
 	// Resources of the rabbitmq container. Defaults: requests cpu 1 and memory 2Gi, memory
 	// limit equal to the memory request, no CPU limit (CPU limits throttle Erlang's schedulers).
 	// RabbitMQ is told the memory limit (total_memory_available_override_value), so its own
@@ -88,6 +107,10 @@ type Discovery struct {
 	Mode DiscoveryMode `json:"mode,omitempty"`
 	// Etcd configures mode etcd.
 	Etcd *EtcdDiscovery `json:"etcd,omitempty"`
+	// ForceNodeCleanup makes the k8s and etcd backends remove cluster members that
+	// discovery no longer lists (checked every 60 seconds). Off by default: a node that is
+	// only restarting or partitioned would be removed and lose its data.
+	ForceNodeCleanup bool `json:"forceNodeCleanup,omitempty"`
 }
 
 // EtcdDiscovery configures the etcd backend.
@@ -168,6 +191,11 @@ type NFS struct {
 	Server string `json:"server,omitempty"`
 	// Path is the absolute exported path, e.g. /nfs/data/mqdata.
 	Path string `json:"path,omitempty"`
+	// PermissionsPrepared states that the export is writable by the rabbitmq user (uid 999,
+	// or 100 for alpine images), e.g. `chown -R 999:999` on the server or an export with
+	// all_squash,anonuid=999,anongid=999. Kubernetes cannot change NFS ownership (fsGroup
+	// does not apply), so without it the render warns.
+	PermissionsPrepared bool `json:"permissionsPrepared,omitempty"`
 	// PerPod false (default): one ReadWriteMany volume shared by all pods, each pod in its own
 	// directory (RABBITMQ_MNESIA_BASE=/var/lib/rabbitmq/mnesia/$(MY_POD_NAME)).
 	// PerPod true: one PersistentVolume per pod at <path>/<name>-<ordinal>, pre-bound to
@@ -181,6 +209,60 @@ type ErlangCookie struct {
 	SecretName string `json:"secretName,omitempty"`
 	// SecretKey is the key holding the cookie (default .erlang.cookie).
 	SecretKey string `json:"secretKey,omitempty"`
+	// Generate makes the function create the Secret with a random cookie, once: in a kpt
+	// package the Secret is written into the package and kept on every later render. It is
+	// refused where the output is not kept (kustomize, Argo CD, the render command), as a new
+	// cookie on every build would split the cluster.
+	Generate bool `json:"generate,omitempty"`
+}
+
+// CommunityPlugin is a plugin downloaded at pod start.
+type CommunityPlugin struct {
+	// Name is the plugin (the OTP application), e.g. rabbitmq_delayed_message_exchange.
+	Name string `json:"name,omitempty"`
+	// URL of the plugin's .ez archive (https, or http inside a trusted network).
+	URL string `json:"url,omitempty"`
+	// SHA256 is the archive's lowercase hex sha256 (sha256sum FILE.ez); a mismatch stops the pod.
+	SHA256 string `json:"sha256,omitempty"`
+}
+
+// DefaultUser is the Secret with the administrator's credentials.
+type DefaultUser struct {
+	// SecretName names a Secret with keys username and password (the kubernetes.io/basic-auth
+	// layout). The init container writes them to a 0600 file in conf.d; they are never in
+	// env, args or the ConfigMap. The user is created on the cluster's first boot only.
+	SecretName string `json:"secretName,omitempty"`
+}
+
+// TLS configures the TLS listeners.
+type TLS struct {
+	// SecretName names a kubernetes.io/tls Secret (tls.crt, tls.key), e.g. from cert-manager.
+	// Its certificate should cover <name>.<namespace>.svc and *.<name>-nodes.<namespace>.svc.
+	SecretName string `json:"secretName,omitempty"`
+	// CASecretName names a Secret with key ca.crt: clients presenting a certificate are
+	// verified against it (peer verification; a client certificate stays optional).
+	CASecretName string `json:"caSecretName,omitempty"`
+	// DisableNonTLSListeners closes AMQP 5672 and the management UI 15672: clients must use
+	// 5671 and 15671, and node ports apply to those. The metrics port 15692 stays open (it
+	// carries no credentials or messages; restrict it with networkPolicy).
+	DisableNonTLSListeners bool `json:"disableNonTLSListeners,omitempty"`
+}
+
+// NetworkPolicy restricts who may connect to the nodes.
+type NetworkPolicy struct {
+	// ClientNamespaces may reach the client ports (AMQP, management, Prometheus); together with
+	// ClientCIDRs. Both empty: every source may (the ports are what spec.exposure exposes).
+	ClientNamespaces []string `json:"clientNamespaces,omitempty"`
+	// ClientCIDRs may reach the client ports, e.g. ["10.0.0.0/8"].
+	ClientCIDRs []string `json:"clientCIDRs,omitempty"`
+}
+
+// ServiceMonitor configures the Prometheus Operator ServiceMonitor.
+type ServiceMonitor struct {
+	// Interval between scrapes (default 30s).
+	Interval string `json:"interval,omitempty"`
+	// Labels on the ServiceMonitor, e.g. release: prometheus for the Prometheus that selects it.
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // Resources are the container's compute requests and limits.

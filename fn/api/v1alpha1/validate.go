@@ -39,6 +39,7 @@ func (c *RabbitMQCluster) Validate() FieldErrors {
 	c.validateExposure(&errs)
 	c.validatePersistence(&errs)
 	validatePlugins(&errs, s.Plugins)
+	validateCommunityPlugins(&errs, s.CommunityPlugins)
 	// A defaulted Secret name derives from metadata.name, whose problems are reported already.
 	for _, msg := range validation.IsDNS1123Subdomain(s.ErlangCookie.SecretName) {
 		if s.ErlangCookie.SecretName == c.Name+defaultCookieSuffix {
@@ -50,6 +51,13 @@ func (c *RabbitMQCluster) Validate() FieldErrors {
 		errs.add("spec.erlangCookie.secretKey", "%q is not a valid Secret key: %s", s.ErlangCookie.SecretKey, msg)
 	}
 	validateResources(&errs, s.Resources)
+	validateSecurity(&errs, s)
+	validateServiceMonitor(&errs, s.ServiceMonitor)
+	switch s.PodManagementPolicy {
+	case PodManagementParallel, PodManagementOrderedReady:
+	default:
+		errs.add("spec.podManagementPolicy", "%q is not a pod management policy: use Parallel (recommended) or OrderedReady", s.PodManagementPolicy)
+	}
 	if g := *s.TerminationGracePeriodSeconds; g < 30 {
 		errs.add("spec.terminationGracePeriodSeconds", "%d is too short to drain a node: use at least 30 (default %d)", g, DefaultTerminationGracePeriodSeconds)
 	}
@@ -124,6 +132,9 @@ func (c *RabbitMQCluster) validateDiscovery(errs *FieldErrors) {
 	}
 	if d.Mode == DiscoveryEtcd {
 		validateEtcd(errs, d.Etcd)
+	}
+	if d.ForceNodeCleanup && d.Mode != DiscoveryK8s && d.Mode != DiscoveryEtcd {
+		errs.add("spec.discovery.forceNodeCleanup", "only applies to modes k8s and etcd (mode is %s): %s membership is fixed by its node list; remove forceNodeCleanup", d.Mode, d.Mode)
 	}
 }
 

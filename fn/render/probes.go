@@ -1,0 +1,30 @@
+package render
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// awaitClusterSeconds bounds how long a booting node waits for the whole cluster.
+const awaitClusterSeconds = 300
+
+// startupProbe holds back readiness until the node runs and sees the target cluster size
+// (rabbitmqctl await_online_nodes, in every supported series), so a rolling update moves
+// on only once the restarted node has rejoined. If peers stay missing (a lost machine),
+// the node starts anyway after awaitClusterSeconds instead of being restarted in a loop.
+// It is an exec probe, which starts a CLI VM, but only while the node boots; readiness
+// after that is a TCP check. A single node needs no peers and no startup probe.
+func (k *cluster) startupProbe() *corev1.Probe {
+	n := k.Replicas()
+	if n < 2 {
+		return nil
+	}
+	script := fmt.Sprintf("rabbitmq-diagnostics -q check_running && { rabbitmqctl -q await_online_nodes %[1]d --timeout %[2]d || echo 'fewer than %[1]d nodes online after %[2]ds: starting anyway'; }", n, awaitClusterSeconds)
+	return &corev1.Probe{
+		ProbeHandler:     corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"/bin/sh", "-c", script}}},
+		PeriodSeconds:    10,
+		TimeoutSeconds:   awaitClusterSeconds + 60, // the CLI VM itself may be slow to start under load
+		FailureThreshold: 60,                       // up to 10 minutes to boot (mnesia waits for peers' tables)
+	}
+}
