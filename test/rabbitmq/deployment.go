@@ -20,6 +20,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // harness: run-wide state (one per `go test`): work dir, our private epmd, the compiled epmd module, every PID
@@ -142,10 +145,10 @@ type deployment struct {
 	name       string
 	dir        string
 	m          *manifests
-	sts        statefulSet
+	sts        *appsv1.StatefulSet
 	namespace  string // of the StatefulSet ("" = the object has none; pods then live in "default")
-	configMaps map[string]configMap
-	secrets    map[string]*secret
+	configMaps map[string]*corev1.ConfigMap
+	secrets    map[string]*corev1.Secret
 	ipBase     int
 	slots      map[string]int
 	fqdn       map[string]string // pod name -> host part of its RABBITMQ_NODENAME
@@ -187,7 +190,7 @@ func (d *deployment) replicas() int {
 func (d *deployment) ordinalNames() []string {
 	var out []string
 	for i := 0; i < d.replicas(); i++ {
-		out = append(out, fmt.Sprintf("%s-%d", d.sts.Metadata.Name, i))
+		out = append(out, fmt.Sprintf("%s-%d", d.sts.Name, i))
 	}
 	return out
 }
@@ -196,7 +199,7 @@ func (d *deployment) ordinalNames() []string {
 // (ordinals plus extraPods, e.g. a renamed pod) so that their DNS names can be written to ERL_INETRC.
 func newDeployment(t testing.TB, h *harness, name string, rendered []byte, ipBase int, extraPods ...string) (*deployment, error) {
 	d := &deployment{h: h, t: t, name: name, dir: filepath.Join(h.work, name), ipBase: ipBase,
-		configMaps: map[string]configMap{}, secrets: map[string]*secret{}, slots: map[string]int{}, fqdn: map[string]string{}, pods: map[string]*pod{}}
+		configMaps: map[string]*corev1.ConfigMap{}, secrets: map[string]*corev1.Secret{}, slots: map[string]int{}, fqdn: map[string]string{}, pods: map[string]*pod{}}
 	if err := os.RemoveAll(d.dir); err != nil {
 		return nil, err
 	}
@@ -213,27 +216,24 @@ func newDeployment(t testing.TB, h *harness, name string, rendered []byte, ipBas
 		return nil, err
 	}
 	d.m = m
-	stss := m.ofKind("StatefulSet")
+	stss, err := decodeKind[appsv1.StatefulSet](m, "StatefulSet")
+	if err != nil {
+		return nil, err
+	}
 	if len(stss) != 1 {
 		return nil, fmt.Errorf("want exactly one StatefulSet in the rendered output, got %d", len(stss))
 	}
-	if err := decodeInto(stss[0], &d.sts); err != nil {
+	d.sts = stss[0]
+	d.namespace = d.sts.Namespace
+	cms, err := decodeKind[corev1.ConfigMap](m, "ConfigMap")
+	if err != nil {
 		return nil, err
 	}
-	d.namespace = d.sts.Metadata.Namespace
-	for _, o := range m.ofKind("ConfigMap") {
-		var cm configMap
-		if err := decodeInto(o, &cm); err != nil {
-			return nil, err
-		}
-		d.configMaps[cm.Metadata.Name] = cm
+	for _, cm := range cms {
+		d.configMaps[cm.Name] = cm
 	}
-	for _, o := range m.ofKind("Secret") {
-		var s secret
-		if err := decodeInto(o, &s); err != nil {
-			return nil, err
-		}
-		d.secrets[s.Metadata.Name] = &s
+	if err := d.addSecrets(m); err != nil {
+		return nil, err
 	}
 	if err := d.supplyTestSecrets(); err != nil {
 		return nil, err
@@ -293,7 +293,7 @@ func (d *deployment) supplyTestSecrets() error {
 			want[v.Secret.SecretName] = append(want[v.Secret.SecretName], keys...)
 		}
 	}
-	for _, c := range append(append([]container{}, spec.InitContainers...), spec.Containers...) {
+	for _, c := range append(append([]corev1.Container{}, spec.InitContainers...), spec.Containers...) {
 		for _, e := range c.Env {
 			if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
 				want[e.ValueFrom.SecretKeyRef.Name] = append(want[e.ValueFrom.SecretKeyRef.Name], e.ValueFrom.SecretKeyRef.Key)
@@ -332,14 +332,18 @@ func (d *deployment) supplyTestSecrets() error {
 	if err != nil {
 		return err
 	}
-	for i := range extra.objects {
-		o := &extra.objects[i]
-		var s secret
-		if err := decodeInto(o, &s); err != nil {
-			return err
-		}
-		d.secrets[s.Metadata.Name] = &s
-		d.m.objects = append(d.m.objects, *o)
+	d.m.objects = append(d.m.objects, extra.objects...)
+	return d.addSecrets(extra)
+}
+
+// addSecrets decodes the Secrets of m into d.secrets.
+func (d *deployment) addSecrets(m *manifests) error {
+	ss, err := decodeKind[corev1.Secret](m, "Secret")
+	if err != nil {
+		return err
+	}
+	for _, s := range ss {
+		d.secrets[s.Name] = s
 	}
 	return nil
 }
@@ -353,7 +357,7 @@ func (d *deployment) renderedConf() (conf, plugins string, err error) {
 		probe.volumes[v.Name] = "vol:" + v.Name
 	}
 	for _, vct := range d.sts.Spec.VolumeClaimTemplates {
-		probe.volumes[vct.Metadata.Name] = "vol:" + vct.Metadata.Name
+		probe.volumes[vct.Name] = "vol:" + vct.Name
 	}
 	ms, err := probe.mountsFor(main)
 	if err != nil {
@@ -484,7 +488,7 @@ const maxRestarts = 3 // per pod and wait: a kubelet would keep going (CrashLoop
 // createPods creates new pod objects (fresh emptyDirs, init containers run) and starts them: all at once for
 // podManagementPolicy Parallel, one after the other (each Ready first) for OrderedReady.
 func (d *deployment) createPods(names ...string) error {
-	parallel := d.sts.Spec.PodManagementPolicy == "Parallel"
+	parallel := d.sts.Spec.PodManagementPolicy == appsv1.ParallelPodManagement
 	var created []*pod
 	for _, n := range names {
 		p, err := d.newPod(n)

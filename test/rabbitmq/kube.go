@@ -2,256 +2,37 @@
 
 // Package rabbitmq is the real-RabbitMQ end-to-end suite of rabbitmq-krm (build tag e2e; see README.md).
 //
-// This file holds the small subset of the Kubernetes object model the harness needs, decoded with
-// sigs.k8s.io/yaml (the root go.sum does not carry k8s.io/api's transitive dependencies, and the harness only
-// needs a few fields; field names and JSON tags are those of k8s.io/api), plus the kubelet's $(VAR) expansion.
+// This file splits and decodes the manifests (sigs.k8s.io/yaml into the k8s.io/api types), plus the kubelet's
+// $(VAR) expansion.
 package rabbitmq
 
 import (
 	"bytes"
-	"encoding/base64"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
 
-type objectMeta struct {
-	Name        string            `json:"name"`
-	Namespace   string            `json:"namespace,omitempty"`
-	Labels      map[string]string `json:"labels,omitempty"`
-	Annotations map[string]string `json:"annotations,omitempty"`
-}
-
-// object is one decoded manifest: the header plus the raw document for kind-specific decoding.
+// object is one manifest document: its header, plus the raw document for decoding into its k8s.io/api type.
 type object struct {
-	APIVersion string     `json:"apiVersion"`
-	Kind       string     `json:"kind"`
-	Metadata   objectMeta `json:"metadata"`
-	raw        []byte
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	raw               []byte
 }
 
-type keyToPath struct {
-	Key  string `json:"key"`
-	Path string `json:"path"`
-	Mode *int32 `json:"mode,omitempty"`
-}
-
-type volume struct {
-	Name      string `json:"name"`
-	ConfigMap *struct {
-		Name        string      `json:"name"`
-		Items       []keyToPath `json:"items,omitempty"`
-		DefaultMode *int32      `json:"defaultMode,omitempty"`
-		Optional    *bool       `json:"optional,omitempty"`
-	} `json:"configMap,omitempty"`
-	Secret *struct {
-		SecretName  string      `json:"secretName"`
-		Items       []keyToPath `json:"items,omitempty"`
-		DefaultMode *int32      `json:"defaultMode,omitempty"`
-		Optional    *bool       `json:"optional,omitempty"`
-	} `json:"secret,omitempty"`
-	EmptyDir              *struct{} `json:"emptyDir,omitempty"`
-	PersistentVolumeClaim *struct {
-		ClaimName string `json:"claimName"`
-		ReadOnly  bool   `json:"readOnly,omitempty"`
-	} `json:"persistentVolumeClaim,omitempty"`
-	NFS *struct {
-		Server string `json:"server"`
-		Path   string `json:"path"`
-	} `json:"nfs,omitempty"`
-	DownwardAPI *struct {
-		Items []struct {
-			Path     string `json:"path"`
-			FieldRef *struct {
-				FieldPath string `json:"fieldPath"`
-			} `json:"fieldRef,omitempty"`
-			Mode *int32 `json:"mode,omitempty"`
-		} `json:"items"`
-		DefaultMode *int32 `json:"defaultMode,omitempty"`
-	} `json:"downwardAPI,omitempty"`
-}
-
-type securityContext struct {
-	RunAsUser              *int64 `json:"runAsUser,omitempty"`
-	RunAsGroup             *int64 `json:"runAsGroup,omitempty"`
-	FSGroup                *int64 `json:"fsGroup,omitempty"`
-	ReadOnlyRootFilesystem *bool  `json:"readOnlyRootFilesystem,omitempty"`
-}
-
-type volumeMount struct {
-	Name      string `json:"name"`
-	MountPath string `json:"mountPath"`
-	SubPath   string `json:"subPath,omitempty"`
-	ReadOnly  bool   `json:"readOnly,omitempty"`
-}
-
-type envVar struct {
-	Name      string `json:"name"`
-	Value     string `json:"value,omitempty"`
-	ValueFrom *struct {
-		FieldRef *struct {
-			FieldPath string `json:"fieldPath"`
-		} `json:"fieldRef,omitempty"`
-		SecretKeyRef *struct {
-			Name string `json:"name"`
-			Key  string `json:"key"`
-		} `json:"secretKeyRef,omitempty"`
-		ConfigMapKeyRef *struct {
-			Name string `json:"name"`
-			Key  string `json:"key"`
-		} `json:"configMapKeyRef,omitempty"`
-		ResourceFieldRef *struct {
-			Resource string `json:"resource"`
-		} `json:"resourceFieldRef,omitempty"`
-	} `json:"valueFrom,omitempty"`
-}
-
-type envFromSource struct {
-	Prefix       string `json:"prefix,omitempty"`
-	ConfigMapRef *struct {
-		Name string `json:"name"`
-	} `json:"configMapRef,omitempty"`
-	SecretRef *struct {
-		Name string `json:"name"`
-	} `json:"secretRef,omitempty"`
-}
-
-type execAction struct {
-	Command []string `json:"command"`
-}
-
-type handler struct {
-	Exec      *execAction `json:"exec,omitempty"`
-	TCPSocket *struct {
-		Port any `json:"port"`
-	} `json:"tcpSocket,omitempty"`
-	HTTPGet *struct {
-		Path string `json:"path"`
-		Port any    `json:"port"`
-	} `json:"httpGet,omitempty"`
-}
-
-type probe struct {
-	handler
-	InitialDelaySeconds int32 `json:"initialDelaySeconds,omitempty"`
-	PeriodSeconds       int32 `json:"periodSeconds,omitempty"`
-	TimeoutSeconds      int32 `json:"timeoutSeconds,omitempty"`
-	FailureThreshold    int32 `json:"failureThreshold,omitempty"`
-}
-
-type containerPort struct {
-	Name          string `json:"name,omitempty"`
-	ContainerPort int32  `json:"containerPort"`
-}
-
-type container struct {
-	Name           string          `json:"name"`
-	Image          string          `json:"image"`
-	Command        []string        `json:"command,omitempty"`
-	Args           []string        `json:"args,omitempty"`
-	Env            []envVar        `json:"env,omitempty"`
-	EnvFrom        []envFromSource `json:"envFrom,omitempty"`
-	VolumeMounts   []volumeMount   `json:"volumeMounts,omitempty"`
-	Ports          []containerPort `json:"ports,omitempty"`
-	ReadinessProbe *probe          `json:"readinessProbe,omitempty"`
-	LivenessProbe  *probe          `json:"livenessProbe,omitempty"`
-	StartupProbe   *probe          `json:"startupProbe,omitempty"`
-	Lifecycle      *struct {
-		PreStop *handler `json:"preStop,omitempty"`
-	} `json:"lifecycle,omitempty"`
-	WorkingDir      string           `json:"workingDir,omitempty"`
-	SecurityContext *securityContext `json:"securityContext,omitempty"`
-}
-
-type podSpec struct {
-	InitContainers                []container      `json:"initContainers,omitempty"`
-	Containers                    []container      `json:"containers"`
-	Volumes                       []volume         `json:"volumes,omitempty"`
-	TerminationGracePeriodSeconds *int64           `json:"terminationGracePeriodSeconds,omitempty"`
-	EnableServiceLinks            *bool            `json:"enableServiceLinks,omitempty"`
-	ServiceAccountName            string           `json:"serviceAccountName,omitempty"`
-	SecurityContext               *securityContext `json:"securityContext,omitempty"`
-	Hostname                      string           `json:"hostname,omitempty"`
-	Subdomain                     string           `json:"subdomain,omitempty"`
-}
-
-type statefulSet struct {
-	Metadata objectMeta `json:"metadata"`
-	Spec     struct {
-		Replicas            *int32 `json:"replicas,omitempty"`
-		ServiceName         string `json:"serviceName"`
-		PodManagementPolicy string `json:"podManagementPolicy,omitempty"`
-		Template            struct {
-			Metadata objectMeta `json:"metadata"`
-			Spec     podSpec    `json:"spec"`
-		} `json:"template"`
-		VolumeClaimTemplates []struct {
-			Metadata objectMeta `json:"metadata"`
-		} `json:"volumeClaimTemplates,omitempty"`
-	} `json:"spec"`
-}
-
-type configMap struct {
-	Metadata objectMeta        `json:"metadata"`
-	Data     map[string]string `json:"data,omitempty"`
-}
-
-type secret struct {
-	APIVersion string            `json:"apiVersion"`
-	Kind       string            `json:"kind"`
-	Metadata   objectMeta        `json:"metadata"`
-	Type       string            `json:"type,omitempty"`
-	Data       map[string]string `json:"data,omitempty"` // base64
-	StringData map[string]string `json:"stringData,omitempty"`
-}
-
-func (s *secret) values() (map[string][]byte, error) {
+// secretValues is what a pod sees of a Secret: data, overlaid by stringData (the API server merges it on write).
+func secretValues(s *corev1.Secret) map[string][]byte {
 	out := map[string][]byte{}
-	for k, v := range s.Data {
-		b, err := base64.StdEncoding.DecodeString(v)
-		if err != nil {
-			return nil, fmt.Errorf("secret %s key %s: %v", s.Metadata.Name, k, err)
-		}
-		out[k] = b
-	}
+	maps.Copy(out, s.Data)
 	for k, v := range s.StringData {
 		out[k] = []byte(v)
 	}
-	return out, nil
-}
-
-type servicePort struct {
-	Name     string `json:"name,omitempty"`
-	Port     int32  `json:"port"`
-	Protocol string `json:"protocol,omitempty"`
-}
-
-type service struct {
-	Metadata objectMeta `json:"metadata"`
-	Spec     struct {
-		Type      string        `json:"type,omitempty"`
-		ClusterIP string        `json:"clusterIP,omitempty"`
-		Ports     []servicePort `json:"ports,omitempty"`
-	} `json:"spec"`
-}
-
-type pvc struct {
-	Metadata objectMeta `json:"metadata"`
-	Spec     struct {
-		VolumeName string `json:"volumeName,omitempty"`
-	} `json:"spec"`
-}
-
-type pv struct {
-	Metadata objectMeta `json:"metadata"`
-	Spec     struct {
-		NFS *struct {
-			Server string `json:"server"`
-			Path   string `json:"path"`
-		} `json:"nfs,omitempty"`
-	} `json:"spec"`
+	return out
 }
 
 // manifests is a decoded multi-document manifest set (rendered output plus test-supplied objects).
@@ -312,7 +93,7 @@ func stripComments(doc string) string {
 func (m *manifests) find(kind, namespace, name string) *object {
 	for i := range m.objects {
 		o := &m.objects[i]
-		if o.Kind == kind && o.Metadata.Name == name && (namespace == "" || o.Metadata.Namespace == namespace || o.Metadata.Namespace == "") {
+		if o.Kind == kind && o.Name == name && (namespace == "" || o.Namespace == namespace || o.Namespace == "") {
 			return o
 		}
 	}
@@ -331,9 +112,22 @@ func (m *manifests) ofKind(kind string) []*object {
 
 func decodeInto(o *object, v any) error {
 	if err := yaml.Unmarshal(o.raw, v); err != nil {
-		return fmt.Errorf("%s %s: %v", o.Kind, o.Metadata.Name, err)
+		return fmt.Errorf("%s %s: %v", o.Kind, o.Name, err)
 	}
 	return nil
+}
+
+// decodeKind decodes every object of the kind into its k8s.io/api type T (corev1.ConfigMap for "ConfigMap", ...).
+func decodeKind[T any](m *manifests, kind string) ([]*T, error) {
+	var out []*T
+	for _, o := range m.ofKind(kind) {
+		v := new(T)
+		if err := decodeInto(o, v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // ---------------------------------------------------------------- $(VAR) expansion, as the kubelet does it

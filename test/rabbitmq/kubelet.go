@@ -42,6 +42,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 const (
@@ -120,7 +123,7 @@ func (d *deployment) newPod(name string) (*pod, error) {
 	}
 	for _, vct := range d.sts.Spec.VolumeClaimTemplates {
 		// The StatefulSet controller creates PVC <template>-<pod>; it outlives the pod.
-		claim := vct.Metadata.Name + "-" + name
+		claim := vct.Name + "-" + name
 		local := filepath.Join(d.dir, "volumes", "pvc-"+claim)
 		if err := os.MkdirAll(local, 0o777); err != nil {
 			return nil, err
@@ -128,7 +131,7 @@ func (d *deployment) newPod(name string) (*pod, error) {
 		if err := d.applyFSGroup(local, true); err != nil { // a provisioned block volume: fsGroup applies
 			return nil, err
 		}
-		p.volumes[vct.Metadata.Name] = local
+		p.volumes[vct.Name] = local
 	}
 	main := d.mainContainer()
 	var err error
@@ -141,7 +144,7 @@ func (d *deployment) newPod(name string) (*pod, error) {
 	return p, nil
 }
 
-func (d *deployment) materializeVolume(p *pod, v volume) (string, error) {
+func (d *deployment) materializeVolume(p *pod, v corev1.Volume) (string, error) {
 	dir, err := d.materializeVolumeFiles(p, v)
 	if err != nil {
 		return "", err
@@ -154,14 +157,14 @@ func (d *deployment) materializeVolume(p *pod, v volume) (string, error) {
 	return dir, d.applyFSGroup(dir, v.EmptyDir != nil || v.PersistentVolumeClaim != nil)
 }
 
-func (d *deployment) materializeVolumeFiles(p *pod, v volume) (string, error) {
+func (d *deployment) materializeVolumeFiles(p *pod, v corev1.Volume) (string, error) {
 	switch {
 	case v.EmptyDir != nil:
 		dir := filepath.Join(p.dir, "volumes", v.Name)
 		return dir, os.MkdirAll(dir, 0o777)
 	case v.DownwardAPI != nil:
 		data := map[string][]byte{}
-		var items []keyToPath
+		var items []corev1.KeyToPath
 		for _, it := range v.DownwardAPI.Items {
 			if it.FieldRef == nil {
 				return "", fmt.Errorf("downwardAPI item %s: only fieldRef is supported", it.Path)
@@ -171,7 +174,7 @@ func (d *deployment) materializeVolumeFiles(p *pod, v volume) (string, error) {
 				return "", err
 			}
 			data[it.Path] = []byte(val)
-			items = append(items, keyToPath{Key: it.Path, Path: it.Path, Mode: it.Mode})
+			items = append(items, corev1.KeyToPath{Key: it.Path, Path: it.Path, Mode: it.Mode})
 		}
 		return writeProjected(filepath.Join(p.dir, "volumes", v.Name), data, items, v.DownwardAPI.DefaultMode, "downwardAPI")
 	case v.ConfigMap != nil:
@@ -187,17 +190,13 @@ func (d *deployment) materializeVolumeFiles(p *pod, v volume) (string, error) {
 		for k, s := range cm.Data {
 			data[k] = []byte(s)
 		}
-		return writeProjected(filepath.Join(p.dir, "volumes", v.Name), data, v.ConfigMap.Items, v.ConfigMap.DefaultMode, "configMap "+cm.Metadata.Name)
+		return writeProjected(filepath.Join(p.dir, "volumes", v.Name), data, v.ConfigMap.Items, v.ConfigMap.DefaultMode, "configMap "+cm.Name)
 	case v.Secret != nil:
 		s, ok := d.secrets[v.Secret.SecretName]
 		if !ok {
 			return "", fmt.Errorf("secret %q not found (rendered or test-supplied)", v.Secret.SecretName)
 		}
-		vals, err := s.values()
-		if err != nil {
-			return "", err
-		}
-		return writeProjected(filepath.Join(p.dir, "volumes", v.Name), vals, v.Secret.Items, v.Secret.DefaultMode, "secret "+s.Metadata.Name)
+		return writeProjected(filepath.Join(p.dir, "volumes", v.Name), secretValues(s), v.Secret.Items, v.Secret.DefaultMode, "secret "+s.Name)
 	case v.PersistentVolumeClaim != nil:
 		claim := v.PersistentVolumeClaim.ClaimName
 		if d.m.find("PersistentVolumeClaim", d.namespace, claim) == nil {
@@ -219,7 +218,7 @@ func (d *deployment) nfsBacked(claim string) bool {
 	if o == nil {
 		return false
 	}
-	var c pvc
+	var c corev1.PersistentVolumeClaim
 	if decodeInto(o, &c) != nil || c.Spec.VolumeName == "" {
 		return false
 	}
@@ -227,7 +226,7 @@ func (d *deployment) nfsBacked(claim string) bool {
 	if po == nil {
 		return false
 	}
-	var v pv
+	var v corev1.PersistentVolume
 	return decodeInto(po, &v) == nil && v.Spec.NFS != nil
 }
 
@@ -259,7 +258,7 @@ func (d *deployment) applyFSGroup(dir string, writable bool) error {
 
 // credential: the uid/gid the container runs as (securityContext runAsUser/runAsGroup, fsGroup as supplementary
 // group), applied when the harness runs as root. nil: run as the harness user.
-func (d *deployment) credential(c *container) *syscall.Credential {
+func (d *deployment) credential(c *corev1.Container) *syscall.Credential {
 	if os.Geteuid() != 0 {
 		return nil
 	}
@@ -312,7 +311,7 @@ func (p *pod) makeImageFS() error {
 
 // writeProjected writes configMap/secret data like the kubelet's atomic writer: all keys, or only the listed
 // items at their paths; file mode = item mode, else defaultMode, else 0644.
-func writeProjected(dir string, data map[string][]byte, items []keyToPath, defaultMode *int32, what string) (string, error) {
+func writeProjected(dir string, data map[string][]byte, items []corev1.KeyToPath, defaultMode *int32, what string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
@@ -354,7 +353,7 @@ func writeProjected(dir string, data map[string][]byte, items []keyToPath, defau
 	return dir, nil
 }
 
-func (p *pod) mountsFor(c *container) ([]mount, error) {
+func (p *pod) mountsFor(c *corev1.Container) ([]mount, error) {
 	var ms []mount
 	for _, vm := range c.VolumeMounts {
 		local, ok := p.volumes[vm.Name]
@@ -424,7 +423,7 @@ func (p *pod) rewriteText(mounts []mount, s string) string {
 // (enableServiceLinks, default true), plus the "kubernetes" master service. Cluster IPs are made up.
 func (d *deployment) serviceLinkEnv(enable bool) map[string]string {
 	env := map[string]string{}
-	add := func(name, ip string, ports []servicePort) {
+	add := func(name, ip string, ports []corev1.ServicePort) {
 		if len(ports) == 0 {
 			return
 		}
@@ -436,11 +435,11 @@ func (d *deployment) serviceLinkEnv(enable bool) map[string]string {
 				env[n+"_SERVICE_PORT_"+strings.ToUpper(strings.ReplaceAll(sp.Name, "-", "_"))] = strconv.Itoa(int(sp.Port))
 			}
 		}
-		proto := func(sp servicePort) string {
+		proto := func(sp corev1.ServicePort) string {
 			if sp.Protocol == "" {
 				return "TCP"
 			}
-			return strings.ToUpper(sp.Protocol)
+			return strings.ToUpper(string(sp.Protocol))
 		}
 		env[n+"_PORT"] = fmt.Sprintf("%s://%s:%d", strings.ToLower(proto(ports[0])), ip, ports[0].Port)
 		for _, sp := range ports {
@@ -453,26 +452,26 @@ func (d *deployment) serviceLinkEnv(enable bool) map[string]string {
 	}
 	if enable {
 		for i, o := range d.m.ofKind("Service") {
-			var s service
+			var s corev1.Service
 			if decodeInto(o, &s) != nil || s.Spec.ClusterIP == "None" {
 				continue
 			}
-			if o.Metadata.Namespace != "" && o.Metadata.Namespace != d.namespace {
+			if s.Namespace != "" && s.Namespace != d.namespace {
 				continue
 			}
 			ip := s.Spec.ClusterIP
 			if ip == "" {
 				ip = fmt.Sprintf("10.96.%d.%d", 100+i, 10+i)
 			}
-			add(s.Metadata.Name, ip, s.Spec.Ports)
+			add(s.Name, ip, s.Spec.Ports)
 		}
 	}
-	add("kubernetes", "10.96.0.1", []servicePort{{Name: "https", Port: 443}})
+	add("kubernetes", "10.96.0.1", []corev1.ServicePort{{Name: "https", Port: 443}})
 	return env
 }
 
 // containerEnv builds the env of container c as the kubelet does, in container terms (no path rewriting).
-func (p *pod) containerEnv(c *container) (map[string]string, error) {
+func (p *pod) containerEnv(c *corev1.Container) (map[string]string, error) {
 	spec := &p.d.sts.Spec.Template.Spec
 	svcEnv := p.d.serviceLinkEnv(spec.EnableServiceLinks == nil || *spec.EnableServiceLinks)
 	tmp := map[string]string{}
@@ -491,11 +490,7 @@ func (p *pod) containerEnv(c *container) (map[string]string, error) {
 			if !ok {
 				return nil, fmt.Errorf("envFrom secret %q not found", ef.SecretRef.Name)
 			}
-			vals, err := s.values()
-			if err != nil {
-				return nil, err
-			}
-			for k, v := range vals {
+			for k, v := range secretValues(s) {
 				tmp[ef.Prefix+k] = string(v)
 			}
 		}
@@ -519,13 +514,9 @@ func (p *pod) containerEnv(c *container) (map[string]string, error) {
 			if !ok {
 				return nil, fmt.Errorf("env %s: secret %q not found", e.Name, e.ValueFrom.SecretKeyRef.Name)
 			}
-			vals, err := s.values()
-			if err != nil {
-				return nil, err
-			}
-			b, ok := vals[e.ValueFrom.SecretKeyRef.Key]
+			b, ok := secretValues(s)[e.ValueFrom.SecretKeyRef.Key]
 			if !ok {
-				return nil, fmt.Errorf("env %s: secret %q has no key %q", e.Name, s.Metadata.Name, e.ValueFrom.SecretKeyRef.Key)
+				return nil, fmt.Errorf("env %s: secret %q has no key %q", e.Name, s.Name, e.ValueFrom.SecretKeyRef.Key)
 			}
 			val = string(b)
 		case e.ValueFrom.ConfigMapKeyRef != nil:
@@ -535,7 +526,7 @@ func (p *pod) containerEnv(c *container) (map[string]string, error) {
 			}
 			v, ok := cm.Data[e.ValueFrom.ConfigMapKeyRef.Key]
 			if !ok {
-				return nil, fmt.Errorf("env %s: configMap %q has no key %q", e.Name, cm.Metadata.Name, e.ValueFrom.ConfigMapKeyRef.Key)
+				return nil, fmt.Errorf("env %s: configMap %q has no key %q", e.Name, cm.Name, e.ValueFrom.ConfigMapKeyRef.Key)
 			}
 			val = v
 		default:
@@ -555,7 +546,7 @@ func (p *pod) containerEnv(c *container) (map[string]string, error) {
 }
 
 func (p *pod) fieldRef(path string) (string, error) {
-	meta := p.d.sts.Spec.Template.Metadata
+	meta := p.d.sts.Spec.Template.ObjectMeta
 	switch path {
 	case "metadata.name":
 		return p.name, nil
@@ -570,7 +561,10 @@ func (p *pod) fieldRef(path string) (string, error) {
 	case "spec.nodeName":
 		return "e2e-local-node", nil
 	case "spec.serviceAccountName":
-		return p.d.sts.Spec.Template.Spec.serviceAccount(), nil
+		if sa := p.d.sts.Spec.Template.Spec.ServiceAccountName; sa != "" {
+			return sa, nil
+		}
+		return "default", nil
 	}
 	if m := regexp.MustCompile(`^metadata\.(labels|annotations)\['([^']+)'\]$`).FindStringSubmatch(path); m != nil {
 		if m[1] == "labels" {
@@ -584,13 +578,6 @@ func (p *pod) fieldRef(path string) (string, error) {
 		return meta.Annotations[m[2]], nil
 	}
 	return "", fmt.Errorf("unsupported fieldRef %q", path)
-}
-
-func (s *podSpec) serviceAccount() string {
-	if s.ServiceAccountName != "" {
-		return s.ServiceAccountName
-	}
-	return "default"
 }
 
 // processEnv turns a container env into the env of a local process: image env, then container env with paths
@@ -671,7 +658,7 @@ func (p *pod) runInitContainers() error {
 
 // ---------------------------------------------------------------- the main container
 
-func (d *deployment) mainContainer() *container {
+func (d *deployment) mainContainer() *corev1.Container {
 	cs := d.sts.Spec.Template.Spec.Containers
 	for i := range cs {
 		if cs[i].Name == "rabbitmq" {
@@ -877,7 +864,7 @@ func (p *pod) waitStarted(deadline time.Time) bootResult {
 }
 
 // probe runs a readiness (or other) probe once, like the kubelet: exec in the container env, or tcpSocket.
-func (p *pod) probe(pr *probe) error {
+func (p *pod) probe(pr *corev1.Probe) error {
 	if pr == nil {
 		return nil
 	}
@@ -901,7 +888,7 @@ func (p *pod) probe(pr *probe) error {
 }
 
 // dialPort is a TCP probe of a (named or numbered) container port on the pod's address.
-func (p *pod) dialPort(portRef any, timeout time.Duration) error {
+func (p *pod) dialPort(portRef intstr.IntOrString, timeout time.Duration) error {
 	port, err := p.resolvePort(portRef)
 	if err != nil {
 		return err
@@ -913,22 +900,16 @@ func (p *pod) dialPort(portRef any, timeout time.Duration) error {
 	return c.Close()
 }
 
-func (p *pod) resolvePort(v any) (int, error) {
-	switch x := v.(type) {
-	case float64:
-		return int(x), nil
-	case string:
-		if n, err := strconv.Atoi(x); err == nil {
-			return n, nil
-		}
-		for _, cp := range p.d.mainContainer().Ports {
-			if cp.Name == x {
-				return int(cp.ContainerPort), nil
-			}
-		}
-		return 0, fmt.Errorf("named port %q not declared by the container", x)
+func (p *pod) resolvePort(v intstr.IntOrString) (int, error) {
+	if n, err := strconv.Atoi(v.String()); err == nil {
+		return n, nil
 	}
-	return 0, fmt.Errorf("bad port %v", v)
+	for _, cp := range p.d.mainContainer().Ports {
+		if cp.Name == v.StrVal {
+			return int(cp.ContainerPort), nil
+		}
+	}
+	return 0, fmt.Errorf("named port %q not declared by the container", v.StrVal)
 }
 
 // execInContainer is `kubectl exec`: the command runs with the container's env and mounts (paths rewritten).

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
 )
 
 const (
@@ -254,14 +256,13 @@ func TestConfigAcceptanceNegativeControls(t *testing.T) {
 	}
 	// Mistype one key in the ConfigMap, exactly as if the renderer had produced it.
 	mutated := 0
-	for cmName, cm := range d.configMaps {
+	for _, cm := range d.configMaps {
 		for k, v := range cm.Data {
 			if strings.Contains(v, good) {
 				cm.Data[k] = strings.Replace(v, good, typo, 1)
 				mutated++
 			}
 		}
-		d.configMaps[cmName] = cm
 	}
 	if mutated != 1 {
 		t.Fatalf("mutated %d ConfigMap entries, want 1", mutated)
@@ -328,7 +329,7 @@ func clusterScenarios(t *testing.T, name string) {
 	if !bootable(conf) {
 		t.Skipf("backend %q needs the Kubernetes API: covered offline by TestConfigAcceptance", backend(conf))
 	}
-	stsName := probe.sts.Metadata.Name
+	stsName := probe.sts.Name
 	renamed := stsName + "-renamed-0"
 	d := newTestDeployment(t, name, "-cluster", renamed)
 	ep := withEtcd(t, d, conf)
@@ -338,7 +339,7 @@ func clusterScenarios(t *testing.T, name string) {
 		want = append(want, d.nodeName(p))
 	}
 	sort.Strings(want)
-	if d.sts.Spec.PodManagementPolicy != "Parallel" {
+	if d.sts.Spec.PodManagementPolicy != appsv1.ParallelPodManagement {
 		t.Errorf("podManagementPolicy is %q: a full restart can deadlock with OrderedReady (DESIGN.md)", d.sts.Spec.PodManagementPolicy)
 	}
 
@@ -366,7 +367,7 @@ func clusterScenarios(t *testing.T, name string) {
 
 	// ---- scenario 2: cluster formation
 	ok := t.Run("2-formation", func(t *testing.T) {
-		timed(t, name+": 2 form cluster ("+backend(conf)+", "+fmt.Sprint(len(pods))+" pods, "+d.sts.Spec.PodManagementPolicy+")", "", func() {
+		timed(t, name+": 2 form cluster ("+backend(conf)+", "+fmt.Sprint(len(pods))+" pods, "+string(d.sts.Spec.PodManagementPolicy)+")", "", func() {
 			if err := d.createPods(pods...); err != nil {
 				t.Fatal(err)
 			}
