@@ -5,7 +5,7 @@ BIN := bin/rabbitmq-krm
 GO_LDFLAGS := -s -w
 GO_SOURCES := $(shell find fn -name '*.go' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: build render test test-unit test-kustomize golden bench clean schema
+.PHONY: build render test test-unit test-kustomize golden bench clean schema fuzz test-fuzz
 
 build: $(BIN)
 
@@ -37,8 +37,23 @@ test-kustomize: build
 E2E_TESTS :=
 -include test/*/*.mk
 
-test: test-unit test-kustomize $(E2E_TESTS)
+test: test-unit test-kustomize test-fuzz $(E2E_TESTS)
 	@echo "all test suites passed"
+
+# Fuzz targets as package:Target. `go test -fuzz` takes one target per package and run, so each
+# runs on its own, FUZZTIME long (make fuzz FUZZTIME=3m). A failing input is written to the
+# package's testdata/fuzz/<Target>/, and plain `go test` replays it from then on. Minimizing
+# each new input for the default 60s left the workers idle most of the time; 5s is plenty.
+FUZZTIME ?= 10s
+FUZZ_TARGETS := ./fn/api/v1alpha1:FuzzDecode ./fn:FuzzRender
+run-fuzz = for t in $(FUZZ_TARGETS); do go test "$${t%%:*}" -run '^$$' -fuzz "^$${t\#\#*:}$$" -fuzztime $(1) -fuzzminimizetime 5s; done
+
+fuzz:
+	$(call run-fuzz,$(FUZZTIME))
+
+# The CI share of fuzzing: 10s per target.
+test-fuzz:
+	$(call run-fuzz,10s)
 
 # Whole-process timings against the floors (null function, static kustomize build) and the
 # budgets; never part of `make test`. Go benchmarks: go test ./fn/krm -run x -bench . -benchmem

@@ -132,6 +132,14 @@ func maximum(n int64) rule {
 	return func(s *jsonschema.Schema) { s.Maximum = json.Number(fmt.Sprint(n)) }
 }
 
+// quantityValue accepts what v1alpha1.Quantity does: a quantity string, or a bare number.
+func quantityValue() rule {
+	return func(s *jsonschema.Schema) {
+		s.Type = ""
+		s.AnyOf = []*jsonschema.Schema{{Type: "string", Pattern: quantity}, {Type: "number"}}
+	}
+}
+
 func enum[T any](values ...T) rule {
 	return func(s *jsonschema.Schema) {
 		s.Enum = nil
@@ -167,7 +175,7 @@ var rules = map[string][]rule{
 	"metadata.name":      {pattern(dns1035Label), maxLength(v1alpha1.MaxNameLength)},
 	"metadata.namespace": {pattern(dns1123Label), maxLength(63)},
 
-	"spec.replicas":      {minimum(1), def(v1alpha1.DefaultReplicas)},
+	"spec.replicas":      {minimum(1), maximum(v1alpha1.MaxReplicas), def(v1alpha1.DefaultReplicas)},
 	"spec.image":         {pattern(imageRef), def(v1alpha1.DefaultImage)},
 	"spec.version":       {pattern(`^[0-9]+\.[0-9]+(\.[0-9]+)?$`)},
 	"spec.clusterDomain": {pattern(dns1123Subdomain), maxLength(253), def(v1alpha1.DefaultClusterDomain)},
@@ -185,7 +193,7 @@ var rules = map[string][]rule{
 	"spec.exposure.ingress.className":     subdomain,
 	"spec.exposure.ingress.tlsSecretName": subdomain,
 
-	"spec.persistence.size":             {pattern(quantity), def(v1alpha1.DefaultPersistenceSize)},
+	"spec.persistence.size":             {quantityValue(), def(v1alpha1.DefaultPersistenceSize)},
 	"spec.persistence.storageClassName": subdomain,
 	"spec.persistence.nfs":              {required("server", "path")},
 	"spec.persistence.nfs.path":         {pattern(`^/`)},
@@ -195,10 +203,10 @@ var rules = map[string][]rule{
 	"spec.erlangCookie.secretName": subdomain,
 	"spec.erlangCookie.secretKey":  {pattern(`^[-._a-zA-Z0-9]+$`), maxLength(253), def(v1alpha1.DefaultErlangCookieKey)},
 
-	"spec.resources.requests.cpu":    {pattern(quantity)},
-	"spec.resources.requests.memory": {pattern(quantity)},
-	"spec.resources.limits.cpu":      {pattern(quantity)},
-	"spec.resources.limits.memory":   {pattern(quantity)},
+	"spec.resources.requests.cpu":    {quantityValue()},
+	"spec.resources.requests.memory": {quantityValue()},
+	"spec.resources.limits.cpu":      {quantityValue()},
+	"spec.resources.limits.memory":   {quantityValue()},
 
 	"spec.terminationGracePeriodSeconds": {minimum(30), def(v1alpha1.DefaultTerminationGracePeriodSeconds)},
 	"spec.podManagementPolicy":           {enum(v1alpha1.PodManagementParallel, v1alpha1.PodManagementOrderedReady), def(v1alpha1.PodManagementParallel)},

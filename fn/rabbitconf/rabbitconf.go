@@ -204,8 +204,8 @@ func resources(d *document, c *v1alpha1.RabbitMQCluster) {
 const gibibyte int64 = 1 << 30
 
 // bytes reads a quantity that Validate has accepted.
-func bytes(quantity string) int64 {
-	q := resource.MustParse(quantity)
+func bytes(quantity v1alpha1.Quantity) int64 {
+	q := resource.MustParse(string(quantity))
 	return q.Value()
 }
 

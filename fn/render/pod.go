@@ -232,10 +232,10 @@ func (k *cluster) resources() corev1.ResourceRequirements {
 	list := func(c v1alpha1.ComputeResources) corev1.ResourceList {
 		l := corev1.ResourceList{}
 		if c.CPU != "" {
-			l[corev1.ResourceCPU] = resource.MustParse(c.CPU)
+			l[corev1.ResourceCPU] = resource.MustParse(string(c.CPU))
 		}
 		if c.Memory != "" {
-			l[corev1.ResourceMemory] = resource.MustParse(c.Memory)
+			l[corev1.ResourceMemory] = resource.MustParse(string(c.Memory))
 		}
 		return l
 	}

@@ -27,7 +27,7 @@ func (k *cluster) storage() []Object {
 }
 
 func (k *cluster) size() resource.Quantity {
-	return resource.MustParse(k.Spec.Persistence.Size)
+	return resource.MustParse(string(k.Spec.Persistence.Size))
 }
 
 // nfsVolume is a Retain volume with no storage class, so that only the claim meant for it

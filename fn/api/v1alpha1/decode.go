@@ -2,9 +2,11 @@ package v1alpha1
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	sigsjson "sigs.k8s.io/json"
@@ -52,6 +54,9 @@ func strictError(e error) FieldError {
 		return FieldError{Field: "(document)", Message: e.Error()}
 	}
 	field := m[2]
+	if strings.HasSuffix(field, ".") || field == "" {
+		return FieldError{Field: orDocument(parentPath(field)), Message: "has a key that is an empty string: remove it"}
+	}
 	if m[1] == "duplicate" {
 		return FieldError{Field: field, Message: "is set twice: keep one"}
 	}
@@ -66,12 +71,32 @@ func strictError(e error) FieldError {
 
 var typeErrorPattern = regexp.MustCompile(`cannot unmarshal (.+) into Go struct field [A-Za-z0-9_]+\.(\S+) of type (\S+)`)
 
+var documentTypeErrorPattern = regexp.MustCompile(`cannot unmarshal (.+) into Go value of type`)
+
 func typeError(err error) FieldError {
 	m := typeErrorPattern.FindStringSubmatch(err.Error())
 	if m == nil {
+		if d := documentTypeErrorPattern.FindStringSubmatch(err.Error()); d != nil {
+			return FieldError{Field: "(document)", Message: fmt.Sprintf("is %s: a config is a map with apiVersion, kind, metadata and spec", article(d[1]))}
+		}
 		return FieldError{Field: "(document)", Message: "cannot be read: " + err.Error()}
 	}
-	return FieldError{Field: m[2], Message: fmt.Sprintf("is %s: want %s", article(m[1]), describeType(m[3]))}
+	want := describeType(m[3])
+	if n, err := strconv.ParseFloat(strings.TrimPrefix(m[1], "number "), 64); err == nil && want == "an integer" && n == math.Trunc(n) {
+		limit := int64(math.MaxInt32)
+		if strings.HasSuffix(m[3], "int64") {
+			limit = math.MaxInt64
+		}
+		return FieldError{Field: m[2], Message: fmt.Sprintf("%.0f is out of range: the field holds at most %d", n, limit)}
+	}
+	return FieldError{Field: m[2], Message: fmt.Sprintf("is %s: want %s", article(m[1]), want)}
+}
+
+func orDocument(field string) string {
+	if field == "" {
+		return "(document)"
+	}
+	return field
 }
 
 func article(jsonKind string) string {
@@ -84,6 +109,8 @@ func article(jsonKind string) string {
 		return "a map"
 	case jsonKind == "bool":
 		return "a boolean"
+	case jsonKind == "string":
+		return "a string"
 	}
 	return "a " + jsonKind
 }
@@ -94,6 +121,8 @@ func describeType(goType string) string {
 		return "an integer"
 	case goType == "bool":
 		return "true or false"
+	case strings.HasSuffix(goType, "Quantity"):
+		return "a quantity such as 500m, 2 or 10Gi"
 	case goType == "string", strings.HasSuffix(goType, "Mode"):
 		return "a string"
 	case strings.HasPrefix(goType, "[]"):

@@ -176,7 +176,7 @@ type NodePorts struct {
 // static NFS, or emptyDir.
 type Persistence struct {
 	// Size of each volume (default 10Gi).
-	Size string `json:"size,omitempty"`
+	Size Quantity `json:"size,omitempty"`
 	// StorageClassName for the dynamic per-pod volumes; empty uses the cluster's default class.
 	StorageClassName string `json:"storageClassName,omitempty"`
 	// NFS uses a static NFS PersistentVolume (reclaim policy Retain) instead.
@@ -273,6 +273,6 @@ type Resources struct {
 
 // ComputeResources are quantities such as cpu: 500m and memory: 2Gi.
 type ComputeResources struct {
-	CPU    string `json:"cpu,omitempty"`
-	Memory string `json:"memory,omitempty"`
+	CPU    Quantity `json:"cpu,omitempty"`
+	Memory Quantity `json:"memory,omitempty"`
 }

@@ -16,6 +16,10 @@ import (
 // controller-revision-hash label (<name>-<10 chars>) within 63 characters.
 const MaxNameLength = 52
 
+// MaxReplicas bounds the cluster size: RabbitMQ clusters beyond a few dozen nodes are not a
+// supported topology, and the bound keeps the rendered node lists small.
+const MaxReplicas = 99
+
 // NodePortMin and NodePortMax are Kubernetes' default service-node-port-range.
 const (
 	NodePortMin = 30000
@@ -27,10 +31,10 @@ func (c *RabbitMQCluster) Validate() FieldErrors {
 	var errs FieldErrors
 	c.validateMetadata(&errs)
 	s := &c.Spec
-	if *s.Replicas < 1 {
-		errs.add("spec.replicas", "%d is not allowed: a cluster needs at least 1 replica (3 or 5 for production)", *s.Replicas)
+	if *s.Replicas < 1 || *s.Replicas > MaxReplicas {
+		errs.add("spec.replicas", "%d is not allowed: use 1 to %d replicas (3 or 5 for production)", *s.Replicas, MaxReplicas)
 	}
-	validateImage(&errs, "spec.image", s.Image)
+	validateImage(&errs, "spec.image", s.Image, DefaultImage)
 	c.validateVersion(&errs)
 	for _, msg := range validation.IsDNS1123Subdomain(s.ClusterDomain) {
 		errs.add("spec.clusterDomain", "%q is not a DNS domain (%s); the usual value is cluster.local", s.ClusterDomain, msg)
@@ -88,9 +92,9 @@ func (c *RabbitMQCluster) validateMetadata(errs *FieldErrors) {
 // imagePattern is a loose image reference check: [registry/]repo[:tag][@digest], lowercase repo.
 var imagePattern = regexp.MustCompile(`^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
 
-func validateImage(errs *FieldErrors, field, image string) {
+func validateImage(errs *FieldErrors, field, image, example string) {
 	if !imagePattern.MatchString(image) {
-		errs.add(field, "%q is not an image reference; write [registry/]repository[:tag][@sha256:digest], e.g. %s", image, DefaultImage)
+		errs.add(field, "%q is not an image reference; write [registry/]repository[:tag][@sha256:digest], e.g. %s", image, example)
 	}
 }
 
@@ -169,7 +173,7 @@ func validateEtcd(errs *FieldErrors, e *EtcdDiscovery) {
 		if !e.Deploy {
 			errs.add(p+".image", "is only used with %s.deploy: true: remove it or set deploy", p)
 		} else {
-			validateImage(errs, p+".image", e.Image)
+			validateImage(errs, p+".image", e.Image, DefaultEtcdImage)
 		}
 	}
 	if *e.LockTimeout < 1 {
@@ -241,7 +245,7 @@ func (c *RabbitMQCluster) validateExposure(errs *FieldErrors) {
 func (c *RabbitMQCluster) validatePersistence(errs *FieldErrors) {
 	p := &c.Spec.Persistence
 	const base = "spec.persistence"
-	size, err := resource.ParseQuantity(p.Size)
+	size, err := resource.ParseQuantity(string(p.Size))
 	if err != nil {
 		errs.add(base+".size", "%q is not a quantity: write a size such as 10Gi or 500Mi", p.Size)
 	} else if size.Sign() <= 0 {
@@ -311,11 +315,11 @@ const MinMemory = "256Mi"
 
 func validateResources(errs *FieldErrors, r Resources) {
 	const base = "spec.resources"
-	parse := func(field, value, example string) *resource.Quantity {
+	parse := func(field string, value Quantity, example string) *resource.Quantity {
 		if value == "" {
 			return nil
 		}
-		q, err := resource.ParseQuantity(value)
+		q, err := resource.ParseQuantity(string(value))
 		if err != nil {
 			errs.add(field, "%q is not a quantity: write e.g. %s", value, example)
 			return nil
@@ -337,7 +341,7 @@ func validateResources(errs *FieldErrors, r Resources) {
 		errs.add(base+".requests.memory", "%q is more than the limit %q: the request must not exceed the limit", r.Requests.Memory, r.Limits.Memory)
 	}
 	if cpuLimit != nil && r.Requests.CPU != "" {
-		if req, err := resource.ParseQuantity(r.Requests.CPU); err == nil && req.Cmp(*cpuLimit) > 0 {
+		if req, err := resource.ParseQuantity(string(r.Requests.CPU)); err == nil && req.Cmp(*cpuLimit) > 0 {
 			errs.add(base+".requests.cpu", "%q is more than the limit %q: the request must not exceed the limit", r.Requests.CPU, r.Limits.CPU)
 		}
 	}
