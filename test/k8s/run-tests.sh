@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run-tests.sh - apply every rendered manifest set to a REAL kube-apiserver + kube-controller-manager
 # (started by cluster.sh on 127.0.0.1) and check what a user would check. See README.md.
+# Before the cases it installs crds/*.yaml (a reduced ServiceMonitor CRD) and waits until Established.
 #
 #   run-tests.sh                 all sets: samples, golden, kustomize, bad
 #   run-tests.sh FILE...         only these manifest files (a file under bad/ is expected to fail)
@@ -88,6 +89,30 @@ YAML2JSON="$K8S_BIN_DIR/yaml2json"
 k() { "$KUBECTL" --request-timeout=30s "$@"; }
 log "cluster ready in $(elapsed "$t_start"): $(k version -o json | jq -r '"server " + .serverVersion.gitVersion + ", kubectl " + .clientVersion.gitVersion')"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/rabbitmq-krm-k8s.XXXXXX")"
+
+# ------------------------------------------------------------------------------------ CRDs ---
+# The outputs use kinds a bare API server does not serve (a Prometheus Operator ServiceMonitor).
+# crds/*.yaml are reduced, hand-written copies of those CRDs; they are applied once per run,
+# before any case (a no-op on a reused cluster that already has them), and the run waits until
+# each is Established and its resources appear in discovery (else the first case's apply or its
+# namespaced/cluster-scoped decision could race the CRD).
+install_crds() {
+  local t0 f name gv plural deadline
+  t0=$(date +%s.%N)
+  for f in "$HERE"/crds/*.yaml; do
+    [ -f "$f" ] || continue
+    k apply --server-side --field-manager="$FM-test-crds" -f "$f" >/dev/null 2>"$WORK/crd.err" ||
+      { log "FAIL crds: applying $(basename "$f"): $(cat "$WORK/crd.err")"; return 1; }
+    name="$(k get -f "$f" -o jsonpath='{.metadata.name}')"
+    k wait --for=condition=Established --timeout=60s "customresourcedefinition/$name" >/dev/null 2>"$WORK/crd.err" ||
+      { log "FAIL crds: $name not Established after 60s: $(cat "$WORK/crd.err")"; return 1; }
+    gv="$(k get customresourcedefinition "$name" -o jsonpath='{.spec.group}/{.spec.versions[?(@.served==true)].name}')"
+    plural="$(k get customresourcedefinition "$name" -o jsonpath='{.spec.names.plural}')"
+    served() { k get --raw "/apis/${gv%% *}" 2>/dev/null | jq -e --arg p "$plural" 'any(.resources[]; .name == $p)' >/dev/null; }
+    wait_until 30 served || { log "FAIL crds: $plural not in the discovery of /apis/${gv%% *} after 30s"; return 1; }
+  done
+  log "CRDs installed and Established in $(elapsed "$t0"): $(k get customresourcedefinitions -o jsonpath='{.items[*].metadata.name}')"
+}
 
 # ------------------------------------------------------------------------------- discovery ---
 # "apiVersion/Kind" -> namespaced (true/false), from the server's own discovery documents
@@ -341,6 +366,174 @@ check_nodeports() {
     | [.metadata.namespace, .metadata.name, ([.spec.ports[] | select(.nodePort) | {port, nodePort}] | sort_by(.port) | tojson)] | @tsv')
 }
 
+# jq helpers for metav1.LabelSelector (matchLabels + matchExpressions) with Kubernetes' semantics;
+# a Service's spec.selector (a plain map) is {matchLabels: <map>}
+JQ_SEL='
+def sel_matches($l): ($l // {}) as $l
+  | ((.matchLabels // {}) | to_entries | all(.[]; $l[.key] == .value))
+    and ((.matchExpressions // []) | all(.[]; . as $e | ($l | has($e.key)) as $has
+      | if $e.operator == "In" then $has and any($e.values[]; . == $l[$e.key])
+        elif $e.operator == "NotIn" then ($has | not) or all($e.values[]; . != $l[$e.key])
+        elif $e.operator == "Exists" then $has
+        elif $e.operator == "DoesNotExist" then $has | not
+        else false end));
+def sel_empty: ((.matchLabels // {}) | length) == 0 and ((.matchExpressions // []) | length) == 0;
+def sel_string: [((.matchLabels // {}) | to_entries[] | "\(.key)=\(.value)"),
+    ((.matchExpressions // [])[] | if .operator == "In" then "\(.key) in (\(.values | join(",")))"
+      elif .operator == "NotIn" then "\(.key) notin (\(.values | join(",")))"
+      elif .operator == "Exists" then .key else "!\(.key)" end)] | join(",");
+def labels_string: to_entries | map("\(.key)=\(.value)") | join(",");
+def key: "\(.kind) \(.metadata.namespace // "-")/\(.metadata.name)";
+'
+
+# qv VAR jq-args...: VAR=$(q jq-args...), but a jq error fails the case (instead of silently
+# producing no rows, which would look like "nothing to check")
+qv() {
+  local __out
+  __out="$(q "${@:2}" 2>"$CASE/jq.err")" || fail "harness error (${FUNCNAME[1]}): jq: $(head -c 600 "$CASE/jq.err")"
+  printf -v "$1" '%s' "$__out"
+}
+
+# NetworkPolicy: its podSelector must select the pods of exactly one StatefulSet of the output in the
+# same namespace (by the StatefulSet's pod template labels; an empty selector would also restrict
+# every other pod of the namespace), the API server must select exactly those pods, and every
+# container port of those pods must be allowed by some ingress rule (else the policy cuts it off).
+check_networkpolicies() {
+  local ns name empty sel sts all ports live bad rows
+  qv rows "$JQ_SEL"'
+    [.items[] | select(.kind == "StatefulSet")] as $sts
+    | .items[] | select(.kind == "NetworkPolicy") | .metadata.namespace as $ns | (.spec.podSelector // {}) as $s
+    | [$ns, .metadata.name, ($s | sel_empty | tostring), ($s | sel_string),
+       ([$sts[] | select(.metadata.namespace == $ns and (.spec.template.metadata.labels as $l | $s | sel_matches($l))) | .metadata.name] | join(" ")),
+       ([$sts[] | select(.metadata.namespace == $ns) | "\(.metadata.name) {\(.spec.template.metadata.labels // {} | labels_string)}"] | join("; "))] | join("\u001f")'
+  while IFS=$'\x1f' read -r ns name empty sel sts all; do
+    [ -n "$name" ] || continue
+    if [ "$empty" = true ]; then
+      fail "networkpolicy $ns/$name: empty podSelector selects every pod of namespace $ns, not only the pods of a StatefulSet of the output"
+      continue
+    fi
+    if [ -z "$sts" ] || [[ $sts == *" "* ]]; then
+      fail "networkpolicy $ns/$name: podSelector {$sel} must match the pod template labels of exactly one StatefulSet of the output in $ns; it matches [${sts:-none}]; StatefulSets: ${all:-none}"
+      continue
+    fi
+    # the server's own selector semantics: the pods it selects are exactly that StatefulSet's pods
+    live="$(k get pods -n "$ns" -l "$sel" -o json 2>&1 | jq -r '[.items[] | "\(.metadata.name)<-\(.metadata.ownerReferences[]? | select(.controller) | "\(.kind)/\(.name)")"] | join(" ")' 2>&1)"
+    bad="$(tr ' ' '\n' <<<"$live" | grep -v "<-StatefulSet/$sts\$" | paste -sd' ')"
+    if [ -z "$live" ] || [ -n "$bad" ]; then
+      fail "networkpolicy $ns/$name: the API server's pods for podSelector {$sel} are [${live:-none}], expected only (and some) pods of StatefulSet $sts"
+    fi
+    qv ports --arg ns "$ns" --arg n "$name" --arg sts "$sts" '
+      (.items[] | select(.kind == "NetworkPolicy" and .metadata.namespace == $ns and .metadata.name == $n)) as $np
+      | (.items[] | select(.kind == "StatefulSet" and .metadata.namespace == $ns and .metadata.name == $sts)) as $s
+      | if (($np.spec.policyTypes // ["Ingress"]) | index("Ingress")) == null then empty else
+        [$s.spec.template.spec.containers[] | .name as $c | .ports[]? | . as $p | ($p.protocol // "TCP") as $proto
+          | select(any($np.spec.ingress[]?; (.ports // []) as $rp | ($rp | length) == 0 or any($rp[];
+              ((.protocol // "TCP") == $proto) and (.port == null or .port == $p.containerPort or .port == $p.name
+                or (.endPort != null and (.port | type) == "number" and .port <= $p.containerPort and $p.containerPort <= .endPort))))
+            | not)
+          | "\($c):\($p.name // "-")/\($p.containerPort)/\($proto)"] | join(", ") end'
+    if [ -n "$ports" ]; then
+      fail "networkpolicy $ns/$name: no ingress rule allows these container ports of StatefulSet $sts: $ports"
+    else
+      note "networkpolicy $ns/$name: podSelector {$sel} selects the pods of StatefulSet $sts ($live); every container port is allowed by an ingress rule"
+    fi
+  done <<<"$rows"
+}
+
+# ServiceMonitor: its selector (in the namespaces of its namespaceSelector; default: its own) must
+# match exactly one Service of the output, the headless one (clusterIP None), the API server must
+# agree, and every endpoint must name a port of that Service.
+check_servicemonitors() {
+  local ns name sel nss svcs svc clusterip svcports eports live want n e rows nerr
+  qv rows "$JQ_SEL"'
+    [.items[] | select(.kind == "Service")] as $svcs
+    | .items[] | select(.kind == "ServiceMonitor") | .metadata.namespace as $ns | (.spec.selector // {}) as $s
+    | (if .spec.namespaceSelector.any == true then null else (.spec.namespaceSelector.matchNames // [$ns]) end) as $nss
+    | [$ns, .metadata.name, ($s | sel_string), (if $nss == null then "*" else ($nss | join(",")) end),
+       ([$svcs[] | select(.metadata.namespace as $sns | ($nss == null or any($nss[]; . == $sns)) and (.metadata.labels as $l | $s | sel_matches($l)))
+         | "\(.metadata.namespace)/\(.metadata.name)|\(.spec.clusterIP // "")|\([.spec.ports[]?.name] | join(" "))"] | join(";"))] | join("\u001f")'
+  while IFS=$'\x1f' read -r ns name sel nss svcs; do
+    [ -n "$name" ] || continue
+    n=0; [ -z "$svcs" ] || n=$(tr ';' '\n' <<<"$svcs" | grep -c .)
+    if [ "$n" != 1 ]; then
+      fail "servicemonitor $ns/$name: selector {$sel} matches $n Services of the output in namespaces [$nss] (${svcs:-none}); expected exactly one, the headless Service; Services: $(q "$JQ_SEL"'[.items[] | select(.kind == "Service") | "\(.metadata.namespace)/\(.metadata.name) {\(.metadata.labels // {} | labels_string)}"] | join("; ")')"
+      continue
+    fi
+    IFS='|' read -r svc clusterip svcports <<<"$svcs"
+    nerr=${#ERRS[@]}
+    [ "$clusterip" = None ] ||
+      fail "servicemonitor $ns/$name: selects Service $svc, which is not headless (clusterIP ${clusterip:-<allocated>}): Prometheus would scrape one random pod per interval instead of every pod"
+    qv eports --arg ns "$ns" --arg n "$name" '.items[] | select(.kind == "ServiceMonitor" and .metadata.namespace == $ns and .metadata.name == $n)
+      | .spec.endpoints // [] | to_entries[] | "\(.key)=\(.value.port // "")"'
+    [ -n "$eports" ] || fail "servicemonitor $ns/$name: no endpoints"
+    for e in $eports; do
+      if [ -z "${e#*=}" ]; then
+        fail "servicemonitor $ns/$name: endpoints[${e%%=*}] names no port (Service $svc has ports: $svcports)"
+      elif [[ " $svcports " != *" ${e#*=} "* ]]; then
+        fail "servicemonitor $ns/$name: endpoints[${e%%=*}].port ${e#*=} is not a port of Service $svc (ports: $svcports)"
+      fi
+    done
+    # the server's own selector semantics, in every namespace the ServiceMonitor looks at
+    live=""
+    if [ "$nss" = "*" ]; then
+      live="$(k get services -A -l "$sel" -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {end}' 2>&1)"
+    else
+      for want in ${nss//,/ }; do
+        live+="$(k get services -n "$want" -l "$sel" -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {end}' 2>&1)"
+      done
+    fi
+    live="$(echo $live)"
+    if [ "$live" != "$svc" ]; then
+      fail "servicemonitor $ns/$name: the API server's Services for selector {$sel} in [$nss] are [${live:-none}], expected exactly $svc"
+    elif [ ${#ERRS[@]} = "$nerr" ]; then
+      note "servicemonitor $ns/$name: selects exactly the headless Service $svc (ports $svcports); endpoint ports: $(sed 's/^[0-9]*=//' <<<"$eports" | paste -sd' ')"
+    fi
+  done <<<"$rows"
+}
+
+# Pod templates of the output's StatefulSets:
+# - a probe or lifecycle handler that names a port (tcpSocket/httpGet port "name") must name a port
+#   of the same container (the API server checks only the syntax; the kubelet then fails the probe);
+# - every Secret volume must be mounted by some container, and only read-only;
+# - every named targetPort of a Service must be a container port of the StatefulSet it selects
+#   (a Service with a selector must select the pods of a StatefulSet of the output).
+check_pod_templates() {
+  local problems secrets
+  qv problems "$JQ_SEL"'
+    [.items[] | select(.kind == "StatefulSet")] as $sts
+    | ($sts[] | key as $k | .spec.template.spec as $p
+      | (($p.initContainers // []) + ($p.containers // []))[] as $c | [$c.ports[]?.name] as $names
+      | ("readinessProbe", "livenessProbe", "startupProbe") as $pr
+      | ($c[$pr] // {}) as $probe | ("tcpSocket", "httpGet") as $h
+      | $probe[$h].port // empty | select(. as $port | type == "string" and (any($names[]; . == $port) | not))
+      | "\($k): container \($c.name): \($pr).\($h).port \"\(.)\" is not a port of the container (ports: \($names | join(", ") | if . == "" then "none" else . end))"),
+      ($sts[] | key as $k | .spec.template.spec as $p | (($p.initContainers // []) + ($p.containers // []))[] as $c
+      | ("postStart", "preStop") as $lc | ("tcpSocket", "httpGet") as $h | [$c.ports[]?.name] as $names
+      | $c.lifecycle[$lc][$h].port? // empty | select(. as $port | type == "string" and (any($names[]; . == $port) | not))
+      | "\($k): container \($c.name): lifecycle.\($lc).\($h).port \"\(.)\" is not a port of the container"),
+      ($sts[] | key as $k | .spec.template.spec as $p | (($p.initContainers // []) + ($p.containers // [])) as $cs
+      | $p.volumes[]? | select(.secret) | . as $v
+      | [$cs[] | .name as $cn | .volumeMounts[]? | select(.name == $v.name) | {c: $cn, path: .mountPath, ro: (.readOnly == true)}] as $m
+      | if ($m | length) == 0 then "\($k): Secret volume \($v.name) (Secret \($v.secret.secretName)) is mounted by no container"
+        else ($m[] | select(.ro | not) | "\($k): container \(.c) mounts Secret volume \($v.name) read-write at \(.path)") end),
+      (.items[] | select(.kind == "Service" and ((.spec.selector // {}) | length) > 0) | key as $k | .metadata.namespace as $ns
+      | {matchLabels: .spec.selector} as $s | .spec.ports as $sp
+      | [$sts[] | select(.metadata.namespace == $ns and (.spec.template.metadata.labels as $l | $s | sel_matches($l)))] as $m
+      | if ($m | length) == 0 then "\($k): selector {\($s | sel_string)} selects the pods of no StatefulSet of the output"
+        else ($m[] | key as $sk | [.spec.template.spec.containers[].ports[]?.name] as $names
+          | $sp[] | select(.targetPort as $tp | ($tp | type) == "string" and (any($names[]; . == $tp) | not))
+          | "\($k): port \(.name // .port) has targetPort \"\(.targetPort)\", which is not a container port of \($sk) (ports: \($names | join(", ")))") end)'
+  if [ -n "$problems" ]; then
+    fail "pod templates:"$'\n'"$(sed 's/^/    /' <<<"$problems")"
+  else
+    note "pod templates: probe/lifecycle port names, Secret volume mounts and Service targetPorts are consistent"
+  fi
+  qv secrets '[.items[] | select(.kind == "Secret") | "\(.metadata.namespace)/\(.metadata.name)"] as $have
+    | [.items[] | select(.kind == "StatefulSet") | .metadata.namespace as $ns | .spec.template.spec.volumes[]?.secret.secretName // empty
+      | "\($ns)/\(.)" | select(. as $s | any($have[]; . == $s) | not)] | unique | join(", ")'
+  [ -z "$secrets" ] || note "the pods mount Secrets that are not part of the output (they must exist before the pods can start): $secrets"
+}
+
 snapshot() { # file: the live objects of the case, always as a List
   k get -f "$CASE/objects.json" -o json 2>"$CASE/get.err" | jq 'if .kind == "List" then . else {items: [.]} end' >"$1" &&
     [ ! -s "$CASE/get.err" ]
@@ -463,6 +656,9 @@ run_case() {
     check_volumes "$bind_t"; lap volumes
     check_serviceaccounts; lap rbac
     check_nodeports
+    check_networkpolicies
+    check_servicemonitors
+    check_pod_templates; lap refs
     [ ${#ERRS[@]} -eq 0 ] && check_idempotent; lap reapply
   fi
 
@@ -503,6 +699,8 @@ else
     esac
   done
 fi
+
+install_crds || { log "0 passed, 1 failed"; exit 1; }
 
 passed=0 failed=0
 for c in "${CASES[@]}"; do
