@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -156,6 +157,11 @@ type deployment struct {
 	inetrc     string
 	pods       map[string]*pod
 	cookie     string
+	pki        *testPKI // the test CA and this deployment's server certificate (TLS Secrets), made on demand
+
+	mu          sync.Mutex
+	lastConf    string // the config of the most recently prepared pod (as its init containers wrote it)
+	lastPlugins string
 }
 
 func (d *deployment) logf(format string, a ...any) {
@@ -276,8 +282,20 @@ func newDeployment(t testing.TB, h *harness, name string, rendered []byte, ipBas
 	return d, nil
 }
 
-// supplyTestSecrets writes the Secret a user provides for every secret the pod template references but the
-// rendered output does not contain (the Erlang cookie): test-secret.yaml in the case dir, then decoded like the rest.
+// testUser / testPassword: the credentials of every Secret with keys username/password the test supplies
+// (spec.defaultUser). The password has characters a shell or printf would mangle if they were ever interpreted,
+// and a distinctive token to search for in process arguments and environments.
+const (
+	testUser          = "admin"
+	testPasswordToken = "e2eSekr3tT0ken"
+	testPassword      = testPasswordToken + ` p@ss $HOME ${x} ` + "`id`" + ` '"\ %s;&|<>!`
+)
+
+// supplyTestSecrets writes the Secrets a user provides for every secret the pod template references but the
+// rendered output does not contain, by the keys the pod reads: username/password (spec.defaultUser) -> admin and
+// testPassword; tls.crt/tls.key (spec.tls) -> a server certificate of the test CA for this deployment's pod
+// addresses and DNS names; ca.crt -> the test CA; anything else -> the Erlang cookie (random). They go to
+// test-secret.yaml in the case dir, then are decoded like the rest.
 func (d *deployment) supplyTestSecrets() error {
 	want := map[string][]string{}
 	spec := &d.sts.Spec.Template.Spec
@@ -300,31 +318,64 @@ func (d *deployment) supplyTestSecrets() error {
 			}
 		}
 	}
+	names := make([]string, 0, len(want))
+	for n := range want {
+		names = append(names, n)
+	}
+	sort.Strings(names)
 	var docs []string
-	for name, keys := range want {
+	for _, name := range names {
+		keys := want[name]
 		if _, ok := d.secrets[name]; ok {
 			continue
 		}
-		d.cookie = "e2e" + randomHex(16) // an Erlang cookie: [A-Za-z0-9]
+		has := func(k string) bool { return contains(keys, k) }
+		typ, data := "Opaque", map[string][]byte{}
+		switch {
+		case has("username") || has("password"):
+			typ = "kubernetes.io/basic-auth"
+			data["username"], data["password"] = []byte(testUser), []byte(testPassword)
+		case has("tls.crt") || has("tls.key"):
+			pki, err := d.testPKI()
+			if err != nil {
+				return err
+			}
+			typ = "kubernetes.io/tls"
+			data["tls.crt"], data["tls.key"], data["ca.crt"] = pki.serverCert, pki.serverKey, pki.caCert
+		case has("ca.crt"):
+			pki, err := d.testPKI()
+			if err != nil {
+				return err
+			}
+			data["ca.crt"] = pki.caCert
+		default:
+			if d.cookie == "" {
+				d.cookie = "e2e" + randomHex(16) // an Erlang cookie: [A-Za-z0-9]
+			}
+			for _, k := range keys {
+				data[k] = []byte(d.cookie)
+			}
+		}
 		var sb strings.Builder
 		fmt.Fprintf(&sb, "apiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\n", name)
 		if d.namespace != "" {
 			fmt.Fprintf(&sb, "  namespace: %s\n", d.namespace)
 		}
-		sb.WriteString("type: Opaque\ndata:\n")
-		seen := map[string]bool{}
-		for _, k := range keys {
-			if !seen[k] {
-				seen[k] = true
-				fmt.Fprintf(&sb, "  %q: %s\n", k, base64.StdEncoding.EncodeToString([]byte(d.cookie)))
-			}
+		fmt.Fprintf(&sb, "type: %s\ndata:\n", typ)
+		dk := make([]string, 0, len(data))
+		for k := range data {
+			dk = append(dk, k)
+		}
+		sort.Strings(dk)
+		for _, k := range dk {
+			fmt.Fprintf(&sb, "  %q: %s\n", k, base64.StdEncoding.EncodeToString(data[k]))
 		}
 		docs = append(docs, sb.String())
 	}
 	if len(docs) == 0 {
 		return nil
 	}
-	y := "# test-supplied (the renderer does not emit the cookie Secret; users create it)\n" + strings.Join(docs, "---\n")
+	y := "# test-supplied (the renderer does not emit these Secrets; users create them)\n" + strings.Join(docs, "---\n")
 	if err := os.WriteFile(filepath.Join(d.dir, "test-secret.yaml"), []byte(y), 0o600); err != nil {
 		return err
 	}
@@ -348,72 +399,60 @@ func (d *deployment) addSecrets(m *manifests) error {
 	return nil
 }
 
-// renderedConf returns the ConfigMap data projected to the file RabbitMQ reads from conf.d (and enabled_plugins):
-// found through the pod template, not by name.
+// renderedConf returns the config RabbitMQ reads (conf.d etc. and enabled_plugins) as the init containers produce
+// it: that of the most recently prepared pod, else a preview (previewConf).
 func (d *deployment) renderedConf() (conf, plugins string, err error) {
+	d.mu.Lock()
+	conf, plugins = d.lastConf, d.lastPlugins
+	d.mu.Unlock()
+	if conf != "" {
+		return conf, plugins, nil
+	}
+	_, conf, plugins, err = d.previewConf()
+	return conf, plugins, err
+}
+
+// previewConf runs, for a scratch copy of pod 0 (<case>/preview), only the init containers that write the
+// main container's config (those mounting the volume behind its conf.d, main config file or enabled_plugins), and
+// reads the result. Nothing is started; the ConfigMap/Secrets are taken as they are now in d (a test may mutate
+// them first).
+func (d *deployment) previewConf() (*pod, string, string, error) {
+	dir := filepath.Join(d.dir, "preview")
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, "", "", err
+	}
+	p, err := d.newPodIn(d.ordinalNames()[0], dir)
+	if err != nil {
+		return nil, "", "", err
+	}
+	mainFile, confDir, pluginsFile := p.configPaths()
+	confVolumes := map[string]bool{}
 	main := d.mainContainer()
-	probe := &pod{d: d, name: d.ordinalNames()[0], dir: "/nonexistent", volumes: map[string]string{}}
-	for _, v := range d.sts.Spec.Template.Spec.Volumes {
-		probe.volumes[v.Name] = "vol:" + v.Name
-	}
-	for _, vct := range d.sts.Spec.VolumeClaimTemplates {
-		probe.volumes[vct.Name] = "vol:" + vct.Name
-	}
-	ms, err := probe.mountsFor(main)
-	if err != nil {
-		return "", "", err
-	}
-	env, err := probe.containerEnv(main)
-	if err != nil {
-		return "", "", err
-	}
-	lookup := func(cpath string) (string, bool) {
-		l, ok := probe.localPath(ms, cpath)
-		if !ok || !strings.HasPrefix(l, "vol:") {
-			return "", false
+	for _, cpath := range []string{mainFile, confDir, pluginsFile} {
+		best, vol := "", ""
+		for _, vm := range main.VolumeMounts {
+			mp := filepath.Clean(vm.MountPath)
+			if (cpath == mp || strings.HasPrefix(cpath, mp+"/")) && len(mp) > len(best) {
+				best, vol = mp, vm.Name
+			}
 		}
-		vname, rel, _ := strings.Cut(strings.TrimPrefix(l, "vol:"), "/")
-		for _, v := range d.sts.Spec.Template.Spec.Volumes {
-			if v.Name != vname || v.ConfigMap == nil {
-				continue
-			}
-			cm := d.configMaps[v.ConfigMap.Name]
-			if len(v.ConfigMap.Items) == 0 {
-				s, ok := cm.Data[rel]
-				return s, ok
-			}
-			var parts []string
-			for _, it := range v.ConfigMap.Items {
-				if rel == "" || rel == it.Path {
-					parts = append(parts, cm.Data[it.Key])
-				}
-			}
-			return strings.Join(parts, "\n"), len(parts) > 0
-		}
-		return "", false
-	}
-	confDir := env["RABBITMQ_CONFIG_FILES"]
-	if confDir == "" {
-		confDir = "/etc/rabbitmq/conf.d"
-	}
-	conf, ok := lookup(confDir)
-	if f := env["RABBITMQ_CONFIG_FILE"]; f != "" {
-		if c2, ok2 := lookup(f); ok2 {
-			conf, ok = c2+"\n"+conf, true
+		if vol != "" {
+			confVolumes[vol] = true
 		}
 	}
-	if !ok {
-		return "", "", fmt.Errorf("no ConfigMap-backed rabbitmq.conf found under %s in the pod template", confDir)
+	writesConf := func(c *corev1.Container) bool {
+		for _, vm := range c.VolumeMounts {
+			if confVolumes[vm.Name] && !vm.ReadOnly {
+				return true
+			}
+		}
+		return false
 	}
-	pf := env["RABBITMQ_ENABLED_PLUGINS_FILE"]
-	if pf == "" {
-		pf = "/etc/rabbitmq/enabled_plugins"
+	if err := p.runInitContainersIf(writesConf); err != nil {
+		return nil, "", "", err
 	}
-	plugins, ok = lookup(pf)
-	if !ok {
-		return "", "", fmt.Errorf("no ConfigMap-backed enabled_plugins at %s in the pod template", pf)
-	}
-	return conf, plugins, nil
+	conf, plugins, err := p.renderedConf()
+	return p, conf, plugins, err
 }
 
 // confKeys parses rabbitmq.conf (sysctl format) into key -> value (last one wins, as in cuttlefish).
@@ -432,28 +471,6 @@ func confKeys(conf string) map[string]string {
 	return out
 }
 
-// listenerOverride is the test-only conf.d file: listener IPs per pod; ports stay as rendered.
-func (d *deployment) listenerOverride(ip string) string {
-	conf, _, _ := d.renderedConf()
-	keys := confKeys(conf)
-	port := func(v, def string) string {
-		if v == "" {
-			return def
-		}
-		if i := strings.LastIndexByte(v, ':'); i >= 0 {
-			return v[i+1:]
-		}
-		return v
-	}
-	return fmt.Sprintf(`## test/rabbitmq harness only: every "pod" listens on its own loopback IP (ports as rendered)
-listeners.tcp.default = %s:%s
-management.tcp.ip = %s
-management.tcp.port = %s
-prometheus.tcp.ip = %s
-prometheus.tcp.port = %s
-`, ip, port(keys["listeners.tcp.default"], "5672"), ip, port(keys["management.tcp.port"], "15672"), ip, port(keys["prometheus.tcp.port"], "15692"))
-}
-
 func (d *deployment) amqpPort() int {
 	conf, _, _ := d.renderedConf()
 	v := confKeys(conf)["listeners.tcp.default"]
@@ -466,17 +483,34 @@ func (d *deployment) amqpPort() int {
 	return 5672
 }
 
+// amqpURL: plain AMQP to the pod as the default user of the config (default_user/default_pass as conf.d has
+// them, else guest, which RabbitMQ accepts over loopback).
 func (d *deployment) amqpURL(podName string) string {
-	user, pass := "guest", "guest"
-	conf, _, _ := d.renderedConf()
-	k := confKeys(conf)
-	if u := k["default_user"]; u != "" {
-		user = u
+	user, pass := d.credentials()
+	u := url.URL{Scheme: "amqp", User: url.UserPassword(user, pass), Host: net.JoinHostPort(d.podIP(d.slots[podName]), strconv.Itoa(d.amqpPort())), Path: "/"}
+	return u.String()
+}
+
+// credentials: the default user's Secret as the test supplied it (spec.defaultUser: the pod mounts a Secret with
+// keys username and password), else guest/guest. Taken from the Secret, not from conf.d, so that a mangled copy
+// in conf.d shows up as a failed login.
+func (d *deployment) credentials() (user, pass string) {
+	for _, v := range d.sts.Spec.Template.Spec.Volumes {
+		if v.Secret == nil {
+			continue
+		}
+		var keys []string
+		for _, it := range v.Secret.Items {
+			keys = append(keys, it.Key)
+		}
+		if contains(keys, "username") && contains(keys, "password") {
+			if s, ok := d.secrets[v.Secret.SecretName]; ok {
+				vals := secretValues(s)
+				return string(vals["username"]), string(vals["password"])
+			}
+		}
 	}
-	if p := k["default_pass"]; p != "" {
-		pass = p
-	}
-	return fmt.Sprintf("amqp://%s:%s@%s:%d/", user, pass, d.podIP(d.slots[podName]), d.amqpPort())
+	return "guest", "guest"
 }
 
 func (d *deployment) nodeName(podName string) string { return "rabbit@" + d.fqdn[podName] }

@@ -102,13 +102,21 @@ func randomHex(n int) string {
 
 // newPod "schedules" a new pod object: a new UID, fresh emptyDirs, materialized configMap/secret volumes.
 func (d *deployment) newPod(name string) (*pod, error) {
+	return d.newPodIn(name, "")
+}
+
+// newPodIn is newPod with the pod's own files in dir ("" = <case>/pods/<pod>-<uid>).
+func (d *deployment) newPodIn(name, dir string) (*pod, error) {
 	slot, ok := d.slots[name]
 	if !ok {
 		return nil, fmt.Errorf("pod %s has no IP slot (inetrc is written before pods are created)", name)
 	}
 	p := &pod{d: d, name: name, slot: slot, ip: d.podIP(slot), distPort: d.h.distBase + d.ipBase + slot,
 		uid: randomHex(4), volumes: map[string]string{}}
-	p.dir = filepath.Join(d.dir, "pods", name+"-"+p.uid)
+	p.dir = dir
+	if p.dir == "" {
+		p.dir = filepath.Join(d.dir, "pods", name+"-"+p.uid)
+	}
 	p.logPath = filepath.Join(d.dir, "logs", name+".log")
 	if err := p.makeImageFS(); err != nil {
 		return nil, err
@@ -296,6 +304,11 @@ func (p *pod) makeImageFS() error {
 		if err := os.MkdirAll(filepath.Join(root, dir), 0o755); err != nil {
 			return err
 		}
+	}
+	// The official image keeps the plugins it ships in /opt/rabbitmq/plugins (RABBITMQ_HOME=/opt/rabbitmq): here
+	// that is Debian's plugins dir (what `rabbitmq-plugins directories -s` prints for this broker).
+	if err := os.Symlink(filepath.Join(p.d.h.rmqHome, "plugins"), filepath.Join(root, "opt/rabbitmq/plugins")); err != nil {
+		return err
 	}
 	mode := os.FileMode(0o777)
 	if sc := p.d.mainContainer().SecurityContext; sc != nil && sc.ReadOnlyRootFilesystem != nil && *sc.ReadOnlyRootFilesystem {
@@ -592,14 +605,20 @@ func (p *pod) processEnv(mounts []mount, cenv map[string]string) map[string]stri
 		env[k] = v
 	}
 	for k, v := range env {
-		if k == "PATH" {
+		if k == "PATH" || !strings.HasPrefix(v, "/") || strings.ContainsAny(v, " \t\n") {
 			continue
 		}
-		if strings.HasPrefix(v, "/") && !strings.ContainsAny(v, " \t\n") {
-			if l, ok := p.localPath(mounts, v); ok {
-				env[k] = l
+		// A path, or a list of paths (RABBITMQ_PLUGINS_DIR=/opt/rabbitmq/plugins:/opt/rabbitmq-krm/plugins).
+		parts := strings.Split(v, ":")
+		for i, part := range parts {
+			if !strings.HasPrefix(part, "/") {
+				break
+			}
+			if l, ok := p.localPath(mounts, part); ok {
+				parts[i] = l
 			}
 		}
+		env[k] = strings.Join(parts, ":")
 	}
 	return env
 }
@@ -617,10 +636,28 @@ func envList(env map[string]string) []string {
 	return out
 }
 
+// initError is a failed init container: the kubelet would restart it (and never start the main container).
+type initError struct {
+	pod, container string
+	exitCode       int // -1: not started, killed or timed out
+	output         string
+	err            error
+}
+
+func (e *initError) Error() string {
+	return fmt.Sprintf("init container %s of %s failed (exit %d): %v: %s", e.container, e.pod, e.exitCode, e.err, strings.TrimSpace(e.output))
+}
+
 // runInitContainers executes every init container's command, in order, like the kubelet; each must exit 0.
-func (p *pod) runInitContainers() error {
+func (p *pod) runInitContainers() error { return p.runInitContainersIf(nil) }
+
+// runInitContainersIf runs the init containers for which run returns true (nil: all), in order.
+func (p *pod) runInitContainersIf(run func(*corev1.Container) bool) error {
 	for i := range p.d.sts.Spec.Template.Spec.InitContainers {
 		c := &p.d.sts.Spec.Template.Spec.InitContainers[i]
+		if run != nil && !run(c) {
+			continue
+		}
 		mounts, err := p.mountsFor(c)
 		if err != nil {
 			return err
@@ -644,14 +681,21 @@ func (p *pod) runInitContainers() error {
 		cmd.Env = envList(penv)
 		cmd.Dir = filepath.Join(p.dir, "image")
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: p.d.credential(c)}
+		t0 := time.Now()
 		out, err := cmd.CombinedOutput()
 		cancel()
 		logf := filepath.Join(p.d.dir, "logs", p.name+"-init-"+c.Name+".log")
-		_ = os.WriteFile(logf, []byte(fmt.Sprintf("argv (container): %q\nargv (local): %q\n%s", argv, local, out)), 0o644)
+		p.d.appendLog(filepath.Base(logf), fmt.Sprintf("==== %s pod dir %s\nargv (container): %q\nargv (local): %q\nexit: %v after %.1fs\n%s\n",
+			time.Now().Format(time.RFC3339), p.dir, argv, local, err, time.Since(t0).Seconds(), out))
 		if err != nil {
-			return fmt.Errorf("init container %s of %s failed: %v: %s (argv %q)", c.Name, p.name, err, strings.TrimSpace(string(out)), local)
+			ie := &initError{pod: p.name, container: c.Name, exitCode: -1, output: string(out), err: err}
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				ie.exitCode = ee.ExitCode()
+			}
+			return ie
 		}
-		p.d.logf("pod %s: init container %s ran: %q", p.name, c.Name, local)
+		p.d.logf("pod %s: init container %s ran in %.1fs: %s", p.name, c.Name, time.Since(t0).Seconds(), firstLine(fmt.Sprintf("%q", local)))
 	}
 	return nil
 }
@@ -692,9 +736,16 @@ func (p *pod) prepareMain() error {
 	if err := os.MkdirAll(env["RABBITMQ_CONFIG_FILES"], 0o755); err != nil {
 		return err
 	}
-	// The ONLY change to the rendered config: every pod listens on its own loopback IP.
-	ov := d.listenerOverride(p.ip)
-	if err := os.WriteFile(filepath.Join(env["RABBITMQ_CONFIG_FILES"], "zz-e2e-harness-pod-ip.conf"), []byte(ov), 0o644); err != nil {
+	// The config as the init containers left it in conf.d: the only changes are the harness's override file
+	// (every pod listens on its own loopback IP; container paths in values mapped through the pod's mounts).
+	conf, plugins, err := p.renderedConf()
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.lastConf, d.lastPlugins = conf, plugins
+	d.mu.Unlock()
+	if err := os.WriteFile(filepath.Join(env["RABBITMQ_CONFIG_FILES"], harnessConfFile), []byte(p.harnessOverride(conf)), 0o644); err != nil {
 		return err
 	}
 	// Test-only process settings (not config): dist port/interface, private epmd, pod DNS names, real exit code.
@@ -713,6 +764,139 @@ func (p *pod) prepareMain() error {
 		fmt.Fprintln(&b, kv)
 	}
 	return os.WriteFile(filepath.Join(p.dir, "process.env"), []byte(b.String()), 0o644)
+}
+
+// harnessConfFile is the test-only conf.d file (the one deviation from the rendered config).
+const harnessConfFile = "zz-e2e-harness-pod-ip.conf"
+
+// configPaths returns the container paths RabbitMQ reads its config from: the main config file, the conf.d
+// directory, enabled_plugins (the image's defaults unless the container env sets them).
+func (p *pod) configPaths() (mainFile, confDir, pluginsFile string) {
+	mainFile, confDir, pluginsFile = "/etc/rabbitmq/rabbitmq", "/etc/rabbitmq/conf.d", "/etc/rabbitmq/enabled_plugins"
+	if v := p.env["RABBITMQ_CONFIG_FILE"]; v != "" {
+		mainFile = v
+	}
+	if v := p.env["RABBITMQ_CONFIG_FILES"]; v != "" {
+		confDir = v
+	}
+	if v := p.env["RABBITMQ_ENABLED_PLUGINS_FILE"]; v != "" {
+		pluginsFile = v
+	}
+	if !strings.HasSuffix(mainFile, ".conf") {
+		mainFile += ".conf"
+	}
+	return mainFile, confDir, pluginsFile
+}
+
+// renderedConf reads the config the broker of this pod will read, from the pod's own files (after the init
+// containers): the main rabbitmq.conf if any, then conf.d/*.conf in name order (as rabbit_prelaunch_conf does),
+// without the harness's override file; and enabled_plugins.
+func (p *pod) renderedConf() (conf, plugins string, err error) {
+	mainFile, confDir, pluginsFile := p.configPaths()
+	var parts []string
+	if l, ok := p.localPath(p.mounts, mainFile); ok {
+		if b, err := os.ReadFile(l); err == nil {
+			parts = append(parts, string(b))
+		}
+	}
+	localDir, _ := p.localPath(p.mounts, confDir)
+	files, _ := filepath.Glob(filepath.Join(localDir, "*.conf"))
+	sort.Strings(files)
+	for _, f := range files {
+		if filepath.Base(f) == harnessConfFile {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", "", fmt.Errorf("pod %s: %v", p.name, err)
+		}
+		parts = append(parts, string(b))
+	}
+	if len(parts) == 0 {
+		return "", "", fmt.Errorf("pod %s: no rabbitmq.conf at %s nor in %s (local %s) after the init containers", p.name, mainFile, confDir, localDir)
+	}
+	lp, _ := p.localPath(p.mounts, pluginsFile)
+	b, err := os.ReadFile(lp)
+	if err != nil {
+		return "", "", fmt.Errorf("pod %s: no enabled_plugins at %s: %v", p.name, pluginsFile, err)
+	}
+	return strings.Join(parts, "\n"), string(b), nil
+}
+
+// localizeConf rewrites the values of conf that are container paths into a mount (certfile, keyfile, ...) to
+// this pod's local paths: used for the offline validation (cuttlefish checks that such files are readable).
+func (p *pod) localizeConf(conf string) string {
+	lines := strings.Split(conf, "\n")
+	for i, l := range lines {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok || strings.HasPrefix(strings.TrimSpace(l), "#") {
+			continue
+		}
+		if lv, changed := p.localConfPath(strings.TrimSpace(v)); changed {
+			lines[i] = strings.TrimSpace(k) + " = " + lv
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (p *pod) localConfPath(v string) (string, bool) {
+	if !strings.HasPrefix(v, "/") || strings.ContainsAny(v, " \t") {
+		return v, false
+	}
+	l, ok := p.localPath(p.mounts, v)
+	return l, ok && l != v
+}
+
+// harnessOverride is the test-only conf.d file, loaded last (last value wins in cuttlefish): every listener the
+// rendered config opens is bound to the pod's own loopback IP, ports as rendered (RabbitMQ's defaults when the
+// config names none; a listener the config closes, e.g. listeners.tcp = none or no management.tcp.*, stays
+// closed), and container paths in values are mapped through the pod's mounts.
+func (p *pod) harnessOverride(conf string) string {
+	keys := confKeys(conf)
+	var b strings.Builder
+	b.WriteString("## test/rabbitmq harness only: every \"pod\" listens on its own loopback IP (ports as rendered),\n" +
+		"## and container paths in values are mapped to this pod's local dirs\n")
+	port := func(v string) string {
+		if i := strings.LastIndexByte(v, ':'); i >= 0 {
+			return v[i+1:]
+		}
+		return v
+	}
+	var ks []string
+	for k := range keys {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	tcpListeners := 0
+	for _, k := range ks {
+		if strings.HasPrefix(k, "listeners.tcp.") || strings.HasPrefix(k, "listeners.ssl.") {
+			fmt.Fprintf(&b, "%s = %s:%s\n", k, p.ip, port(keys[k]))
+			if strings.HasPrefix(k, "listeners.tcp.") {
+				tcpListeners++
+			}
+		}
+	}
+	if tcpListeners == 0 && keys["listeners.tcp"] != "none" {
+		fmt.Fprintf(&b, "listeners.tcp.default = %s:5672\n", p.ip) // RabbitMQ's default listener
+	}
+	for _, l := range []struct{ prefix, def string }{{"management", "15672"}, {"prometheus", "15692"}} {
+		tcp, ssl := keys[l.prefix+".tcp.port"], keys[l.prefix+".ssl.port"]
+		if tcp == "" && ssl == "" {
+			tcp = l.def // the plugin's default: a plain listener
+		}
+		if tcp != "" {
+			fmt.Fprintf(&b, "%s.tcp.ip = %s\n%s.tcp.port = %s\n", l.prefix, p.ip, l.prefix, tcp)
+		}
+		if ssl != "" {
+			fmt.Fprintf(&b, "%s.ssl.ip = %s\n%s.ssl.port = %s\n", l.prefix, p.ip, l.prefix, ssl)
+		}
+	}
+	for _, k := range ks {
+		if lv, changed := p.localConfPath(keys[k]); changed {
+			fmt.Fprintf(&b, "%s = %s\n", k, lv)
+		}
+	}
+	return b.String()
 }
 
 func (p *pod) mainArgv() ([]string, error) {

@@ -201,10 +201,19 @@ func (h *harness) render(t *testing.T, name string) []byte {
 		}
 		return b
 	}
+	cfg, _ := filepath.Abs(filepath.Join("configs", name+".yaml"))
+	return h.renderFile(t, cfg)
+}
+
+// renderFile runs `rabbitmq-krm render <config>` (a config written by the test at run time, or configs/*.yaml).
+func (h *harness) renderFile(t *testing.T, cfg string) []byte {
+	t.Helper()
+	if h.manifests != "" {
+		t.Skipf("RABBITMQ_E2E_MANIFESTS=%s: this scenario renders a config written at run time", h.manifests)
+	}
 	if _, err := os.Stat(h.krmBin); err != nil {
 		t.Fatalf("%s not found: run `make build` (or set RABBITMQ_KRM_BIN, or RABBITMQ_E2E_MANIFESTS=testdata for the hand-written manifests)", h.krmBin)
 	}
-	cfg, _ := filepath.Abs(filepath.Join("configs", name+".yaml"))
 	cmd := exec.Command(h.krmBin, "render", cfg)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -212,9 +221,16 @@ func (h *harness) render(t *testing.T, name string) []byte {
 		t.Fatalf("%s render %s: %v\n%s", h.krmBin, cfg, err, stderr.String())
 	}
 	if stderr.Len() > 0 {
-		t.Logf("render %s stderr: %s", name, strings.TrimSpace(stderr.String()))
+		t.Logf("render %s stderr: %s", filepath.Base(cfg), strings.TrimSpace(stderr.String()))
 	}
 	return stdout.Bytes()
+}
+
+// scenarioConfigs are the configs/*.yaml that belong to one feature test (which renders, boots and checks them
+// itself); the generic TestConfigAcceptance/TestCluster loops leave them out.
+var scenarioConfigs = map[string]string{
+	"tls":              "TestTLS",
+	"community-plugin": "TestCommunityPlugin (a template: the test fills in its download URL and sha256)",
 }
 
 // configNames lists configs/*.yaml (without extension), filtered by RABBITMQ_E2E_CONFIGS.
@@ -229,6 +245,9 @@ func configNames(t *testing.T) []string {
 	}
 	for _, f := range files {
 		n := strings.TrimSuffix(filepath.Base(f), ".yaml")
+		if _, own := scenarioConfigs[n]; own {
+			continue
+		}
 		if len(filter) == 0 || filter[n] {
 			names = append(names, n)
 		}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,19 +21,35 @@ const (
 	drillMsgs  = 1000
 )
 
-// Each deployment gets its own block of loopback IPs: 127.0.0.<base>.. (pods) — one cluster runs at a time.
-var nextIPBase = 40
+// Each deployment gets its own block of loopback IPs: 127.0.0.<base>.. (pods, 10 per block) and with it its own
+// dist ports, so that deployments of parallel tests never share an address.
+var (
+	ipBaseMu   sync.Mutex
+	nextIPBase = 40
+)
 
-func newTestDeployment(t *testing.T, config, suffix string, extraPods ...string) *deployment {
-	t.Helper()
-	rendered := h.render(t, config)
-	d, err := newDeployment(t, h, config+suffix, rendered, nextIPBase, extraPods...)
+func allocIPBase() int {
+	ipBaseMu.Lock()
+	defer ipBaseMu.Unlock()
+	b := nextIPBase
 	nextIPBase += 10
 	if nextIPBase > 240 {
 		nextIPBase = 40
 	}
+	return b
+}
+
+func newTestDeployment(t *testing.T, config, suffix string, extraPods ...string) *deployment {
+	t.Helper()
+	return newTestDeploymentFrom(t, config+suffix, h.render(t, config), extraPods...)
+}
+
+// newTestDeploymentFrom "applies" rendered manifests as case <name>; the pods are deleted at the end of the test.
+func newTestDeploymentFrom(t *testing.T, name string, rendered []byte, extraPods ...string) *deployment {
+	t.Helper()
+	d, err := newDeployment(t, h, name, rendered, allocIPBase(), extraPods...)
 	if err != nil {
-		t.Fatalf("%s: %v", config, err)
+		t.Fatalf("%s: %v", name, err)
 	}
 	checkVersion(t, d)
 	t.Cleanup(d.teardown)
@@ -177,11 +194,12 @@ func TestConfigAcceptance(t *testing.T) {
 	for _, name := range configNames(t) {
 		t.Run(name, func(t *testing.T) {
 			d := newTestDeployment(t, name, "-accept")
-			conf, pluginsFile, err := d.renderedConf()
+			// The config as the init containers write it (conf.d is an emptyDir filled by the setup container).
+			pp, conf, pluginsFile, err := d.previewConf()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join(d.dir, "rendered-rabbitmq.conf"), []byte(conf), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(d.dir, "rendered-rabbitmq.conf"), []byte(pp.localizeConf(conf)), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			// Plugins: every name must exist in the installed broker (unknown names are silently ignored).
@@ -394,6 +412,13 @@ func clusterScenarios(t *testing.T, name string) {
 	})
 	if !ok {
 		return
+	}
+	// Features of the rendered pod on the formed cluster (features_test.go): spec.defaultUser, the startup probe.
+	if user, _ := d.credentials(); user != "guest" {
+		t.Run("2-default-user", func(t *testing.T) { checkDefaultUser(t, d, pods) })
+	}
+	if d.mainContainer().StartupProbe != nil {
+		t.Run("2-startup-probe", func(t *testing.T) { checkStartupProbe(t, d, pods) })
 	}
 
 	// ---- scenario 3: the article's drill
