@@ -27,7 +27,9 @@ const (
 	communityPluginsDir = "/opt/rabbitmq-krm/plugins"
 	podInfoDir          = "/etc/pod-info"
 	confFileName        = "10-rabbitmq-krm.conf"
-	userFileName        = "11-default-user.conf"
+	// advancedConfigFile holds the default user's credentials as Erlang terms: rabbitmq.conf
+	// would cut a password at '#', expand "$(...)" and trim spaces. conf.d loads *.conf only.
+	advancedConfigFile = confDir + "/advanced.config"
 	cookieFileName      = ".erlang.cookie"
 
 	// SkipPreStopChecksLabel on a pod makes its preStop hook exit at once (for deliberate
@@ -145,8 +147,9 @@ func initResources(memory string) corev1.ResourceRequirements {
 //   - the cookie, copied from the Secret into HOME as a 0600 file: Erlang refuses a cookie
 //     file others can read, and the cookie must never be in env or args (visible in ps) nor
 //     on the shared data volume;
-//   - conf.d: the generated rabbitmq.conf and, with spec.defaultUser, a 0600 file with the
-//     default user's credentials read from its Secret (never in the ConfigMap).
+//   - conf.d: the generated rabbitmq.conf and, with spec.defaultUser, a 0600 advanced.config
+//     with the default user's credentials read from its Secret (never in the ConfigMap), as
+//     Erlang binaries, so every character of a password arrives intact.
 func (k *cluster) setupContainer() corev1.Container {
 	cookie := homeDir + "/" + cookieFileName
 	script := fmt.Sprintf("set -eu; cp %s/%s %s; chmod 600 %s; cp %s/%s %s/%s", cookieSecret, cookieFileName, cookie, cookie, configSource, confFileName, confDir, confFileName)
@@ -157,9 +160,11 @@ func (k *cluster) setupContainer() corev1.Container {
 		{Name: volConfD, MountPath: confDir},
 	}
 	if k.Spec.DefaultUser != nil {
-		// printf is a shell builtin: the credentials never appear in a process's arguments.
-		script += fmt.Sprintf("; umask 077; { printf 'default_user = %%s\n' \"$(cat %[1]s/username)\"; printf 'default_pass = %%s\n' \"$(cat %[1]s/password)\"; } > %[2]s/%[3]s",
-			userSecret, confDir, userFileName)
+		// printf is a shell builtin and sed reads the files: the credentials never appear in a
+		// process's arguments. sed escapes \ and " for an Erlang string.
+		script += fmt.Sprintf(`; umask 077; esc() { sed -e 's/[\\"]/\\&/g' "%[1]s/$1"; }; `+
+			`printf '[{rabbit, [{default_user, <<"%%s"/utf8>>}, {default_pass, <<"%%s"/utf8>>}]}].\n' "$(esc username)" "$(esc password)" > %[2]s`,
+			userSecret, advancedConfigFile)
 		mounts = append(mounts, corev1.VolumeMount{Name: volUser, MountPath: userSecret, ReadOnly: true})
 	}
 	return corev1.Container{
@@ -263,6 +268,9 @@ func (k *cluster) env() []corev1.EnvVar {
 		corev1.EnvVar{Name: "RABBITMQ_MNESIA_BASE", Value: dataDir + "/$(MY_POD_NAME)"},
 		corev1.EnvVar{Name: "RABBITMQ_ENABLED_PLUGINS_FILE", Value: pluginsDir + "/" + keyEnabledPlugins},
 	)
+	if k.Spec.DefaultUser != nil {
+		env = append(env, corev1.EnvVar{Name: "RABBITMQ_ADVANCED_CONFIG_FILE", Value: advancedConfigFile})
+	}
 	if len(k.Spec.CommunityPlugins) > 0 {
 		env = append(env, corev1.EnvVar{Name: "RABBITMQ_PLUGINS_DIR", Value: imagePluginsDir + ":" + communityPluginsDir})
 	}
