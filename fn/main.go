@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bufio"
 	_ "embed"
 	"fmt"
 	"io"
@@ -57,9 +58,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // runKRM speaks the KRM function protocol (kustomize, kpt, Argo CD through kustomize).
+// krm.Execute is the SDK's framework.Execute with Processor, with the same output, written
+// as it is produced instead of kept as one tree (README, Performance).
 func runKRM(stdin io.Reader, stdout, stderr io.Writer) int {
-	rw := &kio.ByteReadWriter{Reader: stdin, Writer: stdout, KeepReaderAnnotations: true}
-	if err := framework.Execute(krm.Processor{}, rw); err != nil {
+	if err := krm.Execute(stdin, stdout); err != nil {
 		printResults(stderr, err)
 		return 1
 	}
@@ -83,7 +85,13 @@ func runRender(files []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if results.ExitCode() != 0 {
 		return 1
 	}
-	if err := (kio.ByteWriter{Writer: stdout}).Write(objects); err != nil {
+	// yaml.v3 writes in 128-byte pieces: buffer them into fewer writes.
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	err := (kio.ByteWriter{Writer: out}).Write(objects)
+	if err == nil {
+		err = out.Flush()
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "[error] writing output: %v\n", err)
 		return 1
 	}

@@ -1,14 +1,15 @@
 package krm
 
 // Benchmarks of every stage between the ResourceList bytes kustomize or kpt sends and the bytes
-// the function writes back, for the article's cluster and a large one with every feature on.
-// Run them with
+// the function writes back, for the article's cluster and a large one with every feature on,
+// and of the whole KRM path for kpt packages of 1 to 1000 clusters. Run them with
 //
 //	go test ./fn/krm -run '^$' -bench . -benchmem
 //
 // They assert nothing about speed (performance is never asserted in unit tests): hack/bench.sh
 // times whole processes against budgets. Each benchmark checks once that it measures a
-// successful render, not an error path.
+// successful render, not an error path. The ...SDK benchmarks measure what the production
+// path replaced (encoding/json, kio.ByteWriter, framework.Execute), for comparison.
 
 import (
 	"bytes"
@@ -126,16 +127,30 @@ func benchDecode(node *yaml.RNode) (*v1alpha1.RabbitMQCluster, error) {
 	return c, nil
 }
 
-// benchEncode is the encode stage: typed objects to YAML nodes (generateOne), then the nodes
-// to multi-document YAML bytes.
-func benchEncode(objs []render.Object, out *bytes.Buffer) error {
-	nodes := make([]*yaml.RNode, 0, len(objs))
+// benchEncode is the encode stage as Execute runs it: typed objects to YAML nodes (toRNode,
+// in generateOne), then the nodes to output items (the emitter, in pipeline.upsert).
+func benchEncode(objs []render.Object, w *rlWriter) error {
+	w.e.buf = w.e.buf[:0]
 	for _, o := range objs {
 		n, err := toRNode(o)
 		if err != nil {
 			return err
 		}
-		nodes = append(nodes, n)
+		w.item(n.YNode())
+	}
+	return w.err
+}
+
+// benchEncodeSDK is the encode stage as it was: encoding/json to maps to nodes, then
+// kio.ByteWriter.
+func benchEncodeSDK(objs []render.Object, out *bytes.Buffer) error {
+	nodes := make([]*yaml.RNode, 0, len(objs))
+	for _, o := range objs {
+		n, err := objectNodeJSON(o)
+		if err != nil {
+			return err
+		}
+		nodes = append(nodes, yaml.NewRNode(n))
 	}
 	return kio.ByteWriter{Writer: out}.Write(nodes)
 }
@@ -177,6 +192,11 @@ func benchPackageResourceList(b *testing.B, n int) []byte {
 
 // benchKRM runs the whole KRM path the way fn/main.go does: bytes in, bytes out.
 func benchKRM(in []byte, out *bytes.Buffer) error {
+	return Execute(bytes.NewReader(in), out)
+}
+
+// benchKRMSDK is the SDK's way, which Execute replaced: framework.Execute with Processor.
+func benchKRMSDK(in []byte, out *bytes.Buffer) error {
 	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: out, KeepReaderAnnotations: true}
 	return framework.Execute(Processor{}, rw)
 }
@@ -224,18 +244,100 @@ func BenchmarkEncode(b *testing.B) {
 				b.Fatal(err)
 			}
 			objs := render.Render(c).Objects
+			var w rlWriter
+			if err := benchEncode(objs, &w); err != nil {
+				b.Fatal(err)
+			}
+			var sdk bytes.Buffer
+			if err := benchEncodeSDK(objs, &sdk); err != nil {
+				b.Fatal(err)
+			}
+			if !strings.Contains(string(w.e.buf), "\n  kind: StatefulSet\n") {
+				b.Fatalf("no StatefulSet in the encoded items:\n%s", w.e.buf)
+			}
+			b.SetBytes(int64(len(w.e.buf)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := benchEncode(objs, &w); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkEncodeSDK is BenchmarkEncode the way it was (encoding/json, kio.ByteWriter).
+func BenchmarkEncodeSDK(b *testing.B) {
+	for _, tc := range benchCases(b) {
+		b.Run(tc.name, func(b *testing.B) {
+			c, err := benchDecode(benchNode(b, tc.config))
+			if err != nil {
+				b.Fatal(err)
+			}
+			objs := render.Render(c).Objects
 			var out bytes.Buffer
-			if err := benchEncode(objs, &out); err != nil {
+			if err := benchEncodeSDK(objs, &out); err != nil {
 				b.Fatal(err)
 			}
 			b.SetBytes(int64(out.Len()))
 			b.ReportAllocs()
 			for b.Loop() {
 				out.Reset()
-				if err := benchEncode(objs, &out); err != nil {
+				if err := benchEncodeSDK(objs, &out); err != nil {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkToNode and BenchmarkEmit split BenchmarkEncode into its two halves.
+func BenchmarkToNode(b *testing.B) {
+	for _, tc := range benchCases(b) {
+		b.Run(tc.name, func(b *testing.B) {
+			c, err := benchDecode(benchNode(b, tc.config))
+			if err != nil {
+				b.Fatal(err)
+			}
+			objs := render.Render(c).Objects
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, o := range objs {
+					if _, err := toRNode(o); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkEmit(b *testing.B) {
+	for _, tc := range benchCases(b) {
+		b.Run(tc.name, func(b *testing.B) {
+			c, err := benchDecode(benchNode(b, tc.config))
+			if err != nil {
+				b.Fatal(err)
+			}
+			var nodes []*yaml.Node
+			for _, o := range render.Render(c).Objects {
+				n, err := toRNode(o)
+				if err != nil {
+					b.Fatal(err)
+				}
+				nodes = append(nodes, n.YNode())
+			}
+			var e emitter
+			b.ReportAllocs()
+			for b.Loop() {
+				e.buf = e.buf[:0]
+				for _, n := range nodes {
+					if !e.seqItem(n, 0) {
+						b.Fatal("the emitter left a rendered object to yaml.v3")
+					}
+				}
+			}
+			b.SetBytes(int64(len(e.buf)))
 		})
 	}
 }
@@ -257,10 +359,18 @@ func BenchmarkGenerate(b *testing.B) {
 	}
 }
 
-// BenchmarkKRM is the whole KRM path through the public entry points (framework.Execute with
-// Processor, as fn/main.go runs it): ResourceList bytes in, ResourceList bytes out. The
-// package-N cases are kpt package mode with N clusters as items.
+// BenchmarkKRM is the whole KRM path through the entry point fn/main.go uses (Execute):
+// ResourceList bytes in, ResourceList bytes out. The package-N cases are kpt package mode
+// with N clusters as items. BenchmarkKRMSDK is the same through framework.Execute.
 func BenchmarkKRM(b *testing.B) {
+	benchmarkKRM(b, benchKRM, 1000)
+}
+
+func BenchmarkKRMSDK(b *testing.B) {
+	benchmarkKRM(b, benchKRMSDK, 100)
+}
+
+func benchmarkKRM(b *testing.B, run func([]byte, *bytes.Buffer) error, maxClusters int) {
 	type input struct {
 		name    string
 		in      []byte
@@ -270,13 +380,15 @@ func BenchmarkKRM(b *testing.B) {
 	for _, tc := range benchCases(b) {
 		inputs = append(inputs, input{tc.name, benchResourceList(tc.config), tc.objects})
 	}
-	for _, n := range []int{1, 10, 100} {
-		inputs = append(inputs, input{fmt.Sprintf("package-%d", n), benchPackageResourceList(b, n), n * 12})
+	for _, n := range []int{1, 10, 100, 1000} {
+		if n <= maxClusters {
+			inputs = append(inputs, input{fmt.Sprintf("package-%d", n), benchPackageResourceList(b, n), n * 12})
+		}
 	}
 	for _, in := range inputs {
 		b.Run(in.name, func(b *testing.B) {
 			var out bytes.Buffer
-			if err := benchKRM(in.in, &out); err != nil {
+			if err := run(in.in, &out); err != nil {
 				b.Fatal(err)
 			}
 			if got := strings.Count(out.String(), "\n  kind: "); got < in.objects {
@@ -286,7 +398,7 @@ func BenchmarkKRM(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				out.Reset()
-				if err := benchKRM(in.in, &out); err != nil {
+				if err := run(in.in, &out); err != nil {
 					b.Fatal(err)
 				}
 			}

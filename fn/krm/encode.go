@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,27 +18,50 @@ import (
 // owns (creationTimestamp, status) and empty specs are dropped: they are noise in a
 // manifest and would show up as diffs in GitOps tools.
 //
-// It goes through encoding/json (the API types' own JSON tags and marshalers) and builds the
-// YAML node tree directly: the reflection-based unstructured converter and kyaml's
-// FromMap (which prints YAML and parses it again) cost about 15 ms on a cold start, more
-// than everything else the function does (README, Performance).
+// The node tree is the object's JSON form (the API types' own JSON tags and marshalers):
+// the reflection-based unstructured converter and kyaml's FromMap (which prints YAML and
+// parses it again) cost about 15 ms on a cold start, more than everything else the function
+// does (README, Performance). objectNode builds it straight from the Go value; the way
+// through encoding/json (objectNodeJSON) gives the same tree, and is the fallback for what
+// objectNode does not handle and for error messages.
 func toRNode(obj render.Object) (*yaml.RNode, error) {
-	j, err := json.Marshal(obj)
+	n, err := objectNode(reflect.ValueOf(obj))
 	if err != nil {
-		return nil, fmt.Errorf("encoding %T %s: %w", obj, obj.GetName(), err)
+		if n, err = objectNodeJSON(obj); err != nil {
+			return nil, fmt.Errorf("encoding %T %s: %w", obj, obj.GetName(), err)
+		}
 	}
-	d := json.NewDecoder(bytes.NewReader(j))
-	d.UseNumber()
-	var m map[string]any
-	if err := d.Decode(&m); err != nil {
-		return nil, fmt.Errorf("encoding %T %s: %w", obj, obj.GetName(), err)
+	return yaml.NewRNode(n), nil
+}
+
+// objectNodeJSON is toRNode through encoding/json: marshal, decode to maps, drop, build.
+func objectNodeJSON(obj any) (*yaml.Node, error) {
+	m, err := jsonMap(obj)
+	if err != nil {
+		return nil, err
 	}
 	delete(m, "status")
 	if isEmptyMap(m["spec"]) {
 		delete(m, "spec")
 	}
 	prune(m)
-	return yaml.NewRNode(yamlNode(m)), nil
+	return yamlNode(m), nil
+}
+
+// jsonMap is the JSON form of obj through encoding/json: marshalled, then decoded with
+// UseNumber.
+func jsonMap(obj any) (map[string]any, error) {
+	j, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	d := json.NewDecoder(bytes.NewReader(j))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // yamlNode builds the node tree of a JSON value, map keys sorted. String nodes are tagged

@@ -95,14 +95,18 @@ func result(ref *yaml.ResourceIdentifier, file *framework.File, sev framework.Se
 
 // identify names the config in results the way kpt prints it: apiVersion/kind/name.
 func identify(node *yaml.RNode) *yaml.ResourceIdentifier {
-	return &yaml.ResourceIdentifier{
-		TypeMeta: yaml.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.Kind},
-		NameMeta: yaml.NameMeta{Name: node.GetName(), Namespace: node.GetNamespace()},
+	id := &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.Kind}}
+	if hasMapMetadata(node) {
+		id.NameMeta = yaml.NameMeta{Name: node.GetName(), Namespace: node.GetNamespace()}
 	}
+	return id
 }
 
 // fileOf is the package file a config came from, when the orchestrator says so.
 func fileOf(node *yaml.RNode) *framework.File {
+	if !hasMapMetadata(node) {
+		return nil
+	}
 	path, _, err := kioutil.GetFileAnnotations(node)
 	if err != nil || path == "" {
 		return nil

@@ -31,13 +31,38 @@ func (Processor) Process(rl *framework.ResourceList) error {
 }
 
 func isConfig(n *yaml.RNode) bool {
-	return n.GetApiVersion() == v1alpha1.APIVersion && n.GetKind() == v1alpha1.Kind
+	return isMap(n) && n.GetApiVersion() == v1alpha1.APIVersion && n.GetKind() == v1alpha1.Kind
+}
+
+// isMap reports whether n is a map. kyaml's getters index past the end of a list of odd
+// length and panic (found by FuzzRender): GetApiVersion and GetKind need a map, and
+// GetName, GetNamespace and GetAnnotations need hasMapMetadata too.
+func isMap(n *yaml.RNode) bool {
+	return n.YNode().Kind == yaml.MappingNode
+}
+
+// hasMapMetadata reports whether n is a map whose metadata, labels and annotations, when
+// present, are not lists.
+func hasMapMetadata(n *yaml.RNode) bool {
+	md := n.Field(yaml.MetadataField)
+	if !isMap(n) || md == nil {
+		return isMap(n)
+	}
+	if md.Value.YNode().Kind == yaml.SequenceNode {
+		return false
+	}
+	for _, f := range []string{yaml.LabelsField, yaml.AnnotationsField} {
+		if v := md.Value.Field(f); v != nil && v.Value.YNode().Kind == yaml.SequenceNode {
+			return false
+		}
+	}
+	return true
 }
 
 // isEmptyConfigMap recognises what `kpt fn eval` sends when no --fn-config is given: a
 // ConfigMap without data. It means "no functionConfig", like a Kptfile mutator without config.
 func isEmptyConfigMap(n *yaml.RNode) bool {
-	if n.GetApiVersion() != "v1" || n.GetKind() != "ConfigMap" {
+	if !isMap(n) || n.GetApiVersion() != "v1" || n.GetKind() != "ConfigMap" {
 		return false
 	}
 	data := n.Field("data")
@@ -48,8 +73,12 @@ func configsOf(rl *framework.ResourceList) ([]*yaml.RNode, error) {
 	fc := rl.FunctionConfig
 	if fc != nil && !fc.IsNilOrEmpty() && !isEmptyConfigMap(fc) {
 		if !isConfig(fc) {
-			return nil, fmt.Errorf("functionConfig is %s %s: want apiVersion %s, kind %s (or no functionConfig to render every %s in the package)",
-				fc.GetApiVersion(), fc.GetKind(), v1alpha1.APIVersion, v1alpha1.Kind, v1alpha1.Kind)
+			got := "not a map"
+			if isMap(fc) {
+				got = fc.GetApiVersion() + " " + fc.GetKind()
+			}
+			return nil, fmt.Errorf("functionConfig is %s: want apiVersion %s, kind %s (or no functionConfig to render every %s in the package)",
+				got, v1alpha1.APIVersion, v1alpha1.Kind, v1alpha1.Kind)
 		}
 		return []*yaml.RNode{fc}, nil
 	}
