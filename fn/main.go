@@ -16,7 +16,11 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/krm"
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/render"
 )
 
 //go:embed help.txt
@@ -43,6 +47,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, help)
 		return 0
+	case "cookie":
+		if len(args) < 2 || len(args) > 3 {
+			fmt.Fprintln(stderr, "usage: rabbitmq-krm cookie NAME [NAMESPACE]   (NAME: the RabbitMQCluster's metadata.name)")
+			return 2
+		}
+		return runCookie(args[1:], stdout, stderr)
 	case "install-binary":
 		if len(args) != 2 {
 			fmt.Fprintln(stderr, "usage: rabbitmq-krm install-binary DIR")
@@ -80,7 +90,7 @@ func runRender(files []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		configs = append(configs, nodes...)
 	}
-	objects, results := krm.Generate(configs, false)
+	objects, results := krm.Generate(configs, krm.Target{})
 	printResults(stderr, results)
 	if results.ExitCode() != 0 {
 		return 1
@@ -168,4 +178,29 @@ func copyExecutable(src, dst string) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), dst)
+}
+
+// runCookie prints the cookie Secret of the cluster NAME with a fresh random cookie: the one
+// time a cookie is made, by the user, to be committed (sealed) or applied once.
+func runCookie(args []string, stdout, stderr io.Writer) int {
+	c := &v1alpha1.RabbitMQCluster{ObjectMeta: metav1.ObjectMeta{Name: args[0]}}
+	if len(args) == 2 {
+		c.Namespace = args[1]
+	}
+	c.Default()
+	if errs := c.Validate(); len(errs) > 0 {
+		for _, e := range errs {
+			fmt.Fprintf(stderr, "[error] %s: %s\n", e.Field, e.Message)
+		}
+		return 1
+	}
+	node, err := krm.Encode(render.CookieSecret(c, render.NewCookie()))
+	if err == nil {
+		err = (kio.ByteWriter{Writer: stdout}).Write([]*yaml.RNode{node})
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "[error] %v\n", err)
+		return 1
+	}
+	return 0
 }

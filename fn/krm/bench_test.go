@@ -348,12 +348,12 @@ func BenchmarkGenerate(b *testing.B) {
 	for _, tc := range benchCases(b) {
 		b.Run(tc.name, func(b *testing.B) {
 			configs := []*yaml.RNode{benchNode(b, tc.config)}
-			if objs, res := Generate(configs, true); res.ExitCode() != 0 || len(objs) != tc.objects {
+			if objs, res := Generate(configs, Target{Place: true}); res.ExitCode() != 0 || len(objs) != tc.objects {
 				b.Fatalf("%d objects, results %v", len(objs), res)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				Generate(configs, true)
+				Generate(configs, Target{Place: true})
 			}
 		})
 	}

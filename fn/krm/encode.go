@@ -24,6 +24,9 @@ import (
 // does (README, Performance). objectNode builds it straight from the Go value; the way
 // through encoding/json (objectNodeJSON) gives the same tree, and is the fallback for what
 // objectNode does not handle and for error messages.
+// Encode is toRNode for callers outside the package.
+func Encode(obj render.Object) (*yaml.RNode, error) { return toRNode(obj) }
+
 func toRNode(obj render.Object) (*yaml.RNode, error) {
 	n, err := objectNode(reflect.ValueOf(obj))
 	if err != nil {

@@ -16,16 +16,28 @@ import (
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/render"
 )
 
+// Target says where the generated objects go.
+type Target struct {
+	// Place gives every object a file path for kpt (kustomize and `kpt fn eval -o unwrap`
+	// drop it from their output).
+	Place bool
+	// Package holds the items of a kpt package, whose output is written back and read again
+	// on the next render; nil when the output is not kept (kustomize, Argo CD, render).
+	Package []*yaml.RNode
+}
+
 // Generate renders every config. When any config is invalid it returns only error (and
 // warning) results and no objects at all: a partial manifest set applied by a GitOps tool
-// with pruning could delete a running cluster's objects. With place, every object gets a
-// file path for kpt (kustomize and `kpt fn eval -o unwrap` drop it from their output).
-func Generate(configs []*yaml.RNode, place bool) (objects []*yaml.RNode, results framework.Results) {
+// with pruning could delete a running cluster's objects.
+func Generate(configs []*yaml.RNode, to Target) (objects []*yaml.RNode, results framework.Results) {
+	if dup := duplicateConfigs(configs); dup != nil {
+		return nil, dup
+	}
 	var all []*yaml.RNode
 	failed := false
 	for _, cfg := range configs {
-		objs, res := generateOne(cfg)
-		if place {
+		objs, res := generateOne(cfg, to.Package)
+		if to.Place {
 			placeInPackage(cfg, objs)
 		}
 		results = append(results, res...)
@@ -40,7 +52,7 @@ func Generate(configs []*yaml.RNode, place bool) (objects []*yaml.RNode, results
 	return all, results
 }
 
-func generateOne(node *yaml.RNode) ([]*yaml.RNode, framework.Results) {
+func generateOne(node *yaml.RNode, pkg []*yaml.RNode) ([]*yaml.RNode, framework.Results) {
 	ref := identify(node)
 	file := fileOf(node)
 	text, err := node.String()
@@ -58,6 +70,15 @@ func generateOne(node *yaml.RNode) ([]*yaml.RNode, framework.Results) {
 		return nil, fieldResults(ref, file, err)
 	}
 	out := render.Render(c)
+	if c.Spec.ErlangCookie.Generate {
+		secret, msg := cookieSecret(c, pkg)
+		if msg != "" {
+			return nil, framework.Results{result(ref, file, framework.Error, "spec.erlangCookie.generate", msg)}
+		}
+		if secret != nil {
+			out.Objects = append(out.Objects, secret)
+		}
+	}
 	var results framework.Results
 	for _, w := range out.Warnings {
 		results = append(results, result(ref, file, framework.Warning, w.Field, w.Message))
@@ -71,6 +92,42 @@ func generateOne(node *yaml.RNode) ([]*yaml.RNode, framework.Results) {
 		objs = append(objs, n)
 	}
 	return objs, results
+}
+
+// duplicateConfigs reports configs that share a name and namespace: they would render the
+// same objects twice.
+func duplicateConfigs(configs []*yaml.RNode) framework.Results {
+	var results framework.Results
+	seen := map[identity]bool{}
+	for _, cfg := range configs {
+		if !hasMapMetadata(cfg) {
+			continue // Decode reports it
+		}
+		id := identityOf(cfg)
+		if seen[id] {
+			results = append(results, result(identify(cfg), fileOf(cfg), framework.Error, "metadata.name",
+				fmt.Sprintf("another %s in the input has the name %q in the same namespace: their objects would overwrite each other; rename one", v1alpha1.Kind, id.name)))
+		}
+		seen[id] = true
+	}
+	return results
+}
+
+// cookieSecret is the Secret of spec.erlangCookie.generate: created with a fresh cookie
+// when the package lacks it, never again once it is there (nil: keep the package's).
+func cookieSecret(c *v1alpha1.RabbitMQCluster, pkg []*yaml.RNode) (render.Object, string) {
+	if pkg == nil {
+		return nil, "only works in a kpt package, where the generated Secret is written into the package and kept: " +
+			"here (kustomize, Argo CD, the render command) every build would create a new cookie and split the cluster. " +
+			"Create the Secret once instead (rabbitmq-krm cookie " + c.Name + " > cookie-secret.yaml, or kubectl create secret) and remove generate"
+	}
+	want := identity{kind: "Secret", namespace: c.Namespace, name: c.Spec.ErlangCookie.SecretName}
+	for _, item := range pkg {
+		if isMap(item) && identityOf(item) == want {
+			return nil, ""
+		}
+	}
+	return render.CookieSecret(c, render.NewCookie()), ""
 }
 
 func fieldResults(ref *yaml.ResourceIdentifier, file *framework.File, err error) framework.Results {

@@ -21,7 +21,7 @@ func (Processor) Process(rl *framework.ResourceList) error {
 		rl.Results = append(rl.Results, &framework.Result{Message: err.Error(), Severity: framework.Error})
 		return rl.Results
 	}
-	objects, results := Generate(configs, true)
+	objects, results := Generate(configs, Target{Place: true, Package: packageItems(rl, configs)})
 	rl.Results = append(rl.Results, results...)
 	if rl.Results.ExitCode() != 0 {
 		return rl.Results
@@ -92,6 +92,18 @@ func configsOf(rl *framework.ResourceList) ([]*yaml.RNode, error) {
 		return nil, fmt.Errorf("no %s/%s found: pass one as the functionConfig, or run in a package that contains one", v1alpha1.APIVersion, v1alpha1.Kind)
 	}
 	return configs, nil
+}
+
+// packageItems are the items when they are a kpt package that keeps the output: in package
+// mode (the configs are items), or when the functionConfig is itself one of the items (kpt
+// passes the configPath file along); nil for a kustomize generator, which gets no items.
+func packageItems(rl *framework.ResourceList, configs []*yaml.RNode) []*yaml.RNode {
+	for _, item := range rl.Items {
+		if isConfig(item) && identityOf(item) == identityOf(configs[0]) {
+			return rl.Items
+		}
+	}
+	return nil
 }
 
 // identity is what makes two objects the same object for the API server.

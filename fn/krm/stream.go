@@ -319,14 +319,18 @@ func (p *pipeline) execute(out io.Writer, rw *kio.ByteReadWriter) error {
 // generate is Process: every config is rendered (for its results) even after one failed,
 // but nothing is upserted after a failure.
 func (p *pipeline) generate(functionConfig *yaml.RNode) (framework.Results, error) {
-	configs, err := configsOf(&framework.ResourceList{Items: p.items, FunctionConfig: functionConfig})
+	rl := &framework.ResourceList{Items: p.items, FunctionConfig: functionConfig}
+	configs, err := configsOf(rl)
 	if err != nil {
 		return framework.Results{{Message: err.Error(), Severity: framework.Error}}, nil
+	}
+	if dup := duplicateConfigs(configs); dup != nil {
+		return dup, nil
 	}
 	var results framework.Results
 	failed := false
 	for _, cfg := range configs {
-		objs, res := Generate([]*yaml.RNode{cfg}, true)
+		objs, res := Generate([]*yaml.RNode{cfg}, Target{Place: true, Package: packageItems(rl, configs)})
 		results = append(results, res...)
 		failed = failed || res.ExitCode() != 0
 		if !failed {

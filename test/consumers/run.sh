@@ -224,6 +224,17 @@ if want kpt; then
     || fail "kpt fn eval --fn-config: expected 1 StatefulSet in the package"
   pass "kpt: fn eval --exec --fn-config in place twice, no diff"
 
+  step "kpt fn render: spec.erlangCookie.generate creates the Secret once and keeps it"
+  mkdir -p "$W/gen-pkg"
+  printf 'apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: gen-pkg\npipeline:\n  mutators:\n  - exec: %s\n    configPath: rabbitmq.yaml\n' "$BIN" > "$W/gen-pkg/Kptfile"
+  printf 'apiVersion: rabbitmq-krm.dev/v1alpha1\nkind: RabbitMQCluster\nmetadata:\n  name: gen\n  namespace: mq\n  annotations:\n    config.kubernetes.io/local-config: "true"\nspec:\n  erlangCookie: {generate: true}\n' > "$W/gen-pkg/rabbitmq.yaml"
+  quiet "$KPT" fn render "$W/gen-pkg" --allow-exec >/dev/null
+  [ -s "$W/gen-pkg/gen/secret_gen-erlang-cookie.yaml" ] || fail "kpt fn render: no generated cookie Secret in the package"
+  cp -r "$W/gen-pkg" "$W/gen-pkg.first"
+  quiet "$KPT" fn render "$W/gen-pkg" --allow-exec >/dev/null
+  diff -r "$W/gen-pkg.first" "$W/gen-pkg" >&2 || fail "kpt fn render: the second render changed the package (cookie re-randomized?)"
+  pass "kpt: cookie Secret generated once, the second render keeps it"
+
   step "kpt: invalid config"
   mkdir -p "$W/bad"
   printf 'apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: bad\npipeline:\n  mutators:\n  - exec: %s\n' "$BIN" > "$W/bad/Kptfile"
