@@ -30,7 +30,7 @@ const (
 	// advancedConfigFile holds the default user's credentials as Erlang terms: rabbitmq.conf
 	// would cut a password at '#', expand "$(...)" and trim spaces. conf.d loads *.conf only.
 	advancedConfigFile = confDir + "/advanced.config"
-	cookieFileName      = ".erlang.cookie"
+	cookieFileName     = ".erlang.cookie"
 
 	// SkipPreStopChecksLabel on a pod makes its preStop hook exit at once (for deliberate
 	// full-cluster shutdowns, where waiting for quorum can never succeed).
