@@ -13,7 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
-	"github.com/rabbitmq-krm/rabbitmq-krm/fn/krm"
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/krm/krmsdk"
 )
 
 // How FuzzRender feeds its input to the binary's entry point, run(), as the process would
@@ -147,7 +147,7 @@ func sdkExecute(stdin []byte) (stdout string, code int, ok bool) {
 		}
 	}()
 	var out bytes.Buffer
-	err := framework.Execute(krm.Processor{}, &kio.ByteReadWriter{Reader: bytes.NewReader(stdin), Writer: &out, KeepReaderAnnotations: true})
+	err := framework.Execute(krmsdk.Processor{}, &kio.ByteReadWriter{Reader: bytes.NewReader(stdin), Writer: &out, KeepReaderAnnotations: true})
 	if err != nil {
 		code = 1
 	}

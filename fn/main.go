@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -129,7 +128,7 @@ func readFile(name string, stdin io.Reader) ([]*yaml.RNode, error) {
 }
 
 func printResults(w io.Writer, err error) {
-	results, ok := err.(framework.Results)
+	results, ok := err.(krm.Results)
 	if !ok {
 		if err != nil {
 			fmt.Fprintf(w, "[error] %v\n", err)

@@ -198,7 +198,7 @@ func benchKRM(in []byte, out *bytes.Buffer) error {
 // benchKRMSDK is the SDK's way, which Execute replaced: framework.Execute with Processor.
 func benchKRMSDK(in []byte, out *bytes.Buffer) error {
 	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: out, KeepReaderAnnotations: true}
-	return framework.Execute(Processor{}, rw)
+	return framework.Execute(sdkProcessor{}, rw)
 }
 
 func BenchmarkDecode(b *testing.B) {

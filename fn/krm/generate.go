@@ -8,7 +8,6 @@ import (
 	"path"
 	"strings"
 
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -29,7 +28,7 @@ type Target struct {
 // Generate renders every config. When any config is invalid it returns only error (and
 // warning) results and no objects at all: a partial manifest set applied by a GitOps tool
 // with pruning could delete a running cluster's objects.
-func Generate(configs []*yaml.RNode, to Target) (objects []*yaml.RNode, results framework.Results) {
+func Generate(configs []*yaml.RNode, to Target) (objects []*yaml.RNode, results Results) {
 	if dup := duplicateConfigs(configs); dup != nil {
 		return nil, dup
 	}
@@ -52,12 +51,12 @@ func Generate(configs []*yaml.RNode, to Target) (objects []*yaml.RNode, results 
 	return all, results
 }
 
-func generateOne(node *yaml.RNode, pkg []*yaml.RNode) ([]*yaml.RNode, framework.Results) {
+func generateOne(node *yaml.RNode, pkg []*yaml.RNode) ([]*yaml.RNode, Results) {
 	ref := identify(node)
 	file := fileOf(node)
 	text, err := node.String()
 	if err != nil {
-		return nil, framework.Results{result(ref, file, framework.Error, "(document)", err.Error())}
+		return nil, Results{result(ref, file, Error, "(document)", err.Error())}
 	}
 	c, err := v1alpha1.Decode([]byte(text))
 	if err == nil {
@@ -73,21 +72,21 @@ func generateOne(node *yaml.RNode, pkg []*yaml.RNode) ([]*yaml.RNode, framework.
 	if c.Spec.ErlangCookie.Generate {
 		secret, msg := cookieSecret(c, pkg)
 		if msg != "" {
-			return nil, framework.Results{result(ref, file, framework.Error, "spec.erlangCookie.generate", msg)}
+			return nil, Results{result(ref, file, Error, "spec.erlangCookie.generate", msg)}
 		}
 		if secret != nil {
 			out.Objects = append(out.Objects, secret)
 		}
 	}
-	var results framework.Results
+	var results Results
 	for _, w := range out.Warnings {
-		results = append(results, result(ref, file, framework.Warning, w.Field, w.Message))
+		results = append(results, result(ref, file, Warning, w.Field, w.Message))
 	}
 	objs := make([]*yaml.RNode, 0, len(out.Objects))
 	for _, o := range out.Objects {
 		n, err := toRNode(o)
 		if err != nil {
-			return nil, append(results, result(ref, file, framework.Error, "(render)", err.Error()))
+			return nil, append(results, result(ref, file, Error, "(render)", err.Error()))
 		}
 		objs = append(objs, n)
 	}
@@ -96,8 +95,8 @@ func generateOne(node *yaml.RNode, pkg []*yaml.RNode) ([]*yaml.RNode, framework.
 
 // duplicateConfigs reports configs that share a name and namespace: they would render the
 // same objects twice.
-func duplicateConfigs(configs []*yaml.RNode) framework.Results {
-	var results framework.Results
+func duplicateConfigs(configs []*yaml.RNode) Results {
+	var results Results
 	seen := map[identity]bool{}
 	for _, cfg := range configs {
 		if !hasMapMetadata(cfg) {
@@ -105,7 +104,7 @@ func duplicateConfigs(configs []*yaml.RNode) framework.Results {
 		}
 		id := identityOf(cfg)
 		if seen[id] {
-			results = append(results, result(identify(cfg), fileOf(cfg), framework.Error, "metadata.name",
+			results = append(results, result(identify(cfg), fileOf(cfg), Error, "metadata.name",
 				fmt.Sprintf("another %s in the input has the name %q in the same namespace: their objects would overwrite each other; rename one", v1alpha1.Kind, id.name)))
 		}
 		seen[id] = true
@@ -130,22 +129,22 @@ func cookieSecret(c *v1alpha1.RabbitMQCluster, pkg []*yaml.RNode) (render.Object
 	return render.CookieSecret(c, render.NewCookie()), ""
 }
 
-func fieldResults(ref *yaml.ResourceIdentifier, file *framework.File, err error) framework.Results {
+func fieldResults(ref *yaml.ResourceIdentifier, file *File, err error) Results {
 	errs, ok := err.(v1alpha1.FieldErrors)
 	if !ok {
-		return framework.Results{result(ref, file, framework.Error, "(document)", err.Error())}
+		return Results{result(ref, file, Error, "(document)", err.Error())}
 	}
-	results := make(framework.Results, len(errs))
+	results := make(Results, len(errs))
 	for i, e := range errs {
-		results[i] = result(ref, file, framework.Error, e.Field, e.Message)
+		results[i] = result(ref, file, Error, e.Field, e.Message)
 	}
 	return results
 }
 
-func result(ref *yaml.ResourceIdentifier, file *framework.File, sev framework.Severity, field, msg string) *framework.Result {
-	r := &framework.Result{Message: msg, Severity: sev, ResourceRef: ref, File: file}
+func result(ref *yaml.ResourceIdentifier, file *File, sev Severity, field, msg string) *Result {
+	r := &Result{Message: msg, Severity: sev, ResourceRef: ref, File: file}
 	if field != "" {
-		r.Field = &framework.Field{Path: field}
+		r.Field = &Field{Path: field}
 	}
 	return r
 }
@@ -160,7 +159,7 @@ func identify(node *yaml.RNode) *yaml.ResourceIdentifier {
 }
 
 // fileOf is the package file a config came from, when the orchestrator says so.
-func fileOf(node *yaml.RNode) *framework.File {
+func fileOf(node *yaml.RNode) *File {
 	if !hasMapMetadata(node) {
 		return nil
 	}
@@ -168,7 +167,7 @@ func fileOf(node *yaml.RNode) *framework.File {
 	if err != nil || path == "" {
 		return nil
 	}
-	return &framework.File{Path: path}
+	return &File{Path: path}
 }
 
 // placeInPackage files a cluster's objects next to its config, one object per file:
@@ -186,7 +185,7 @@ func placeInPackage(config *yaml.RNode, objs []*yaml.RNode) {
 }
 
 // Message formats a result as one line: "[error] apiVersion/kind/name field: message".
-func Message(r *framework.Result) string {
+func Message(r *Result) string {
 	s := fmt.Sprintf("[%s]", r.Severity)
 	if r.ResourceRef != nil {
 		s += fmt.Sprintf(" %s/%s/%s", r.ResourceRef.APIVersion, r.ResourceRef.Kind, r.ResourceRef.Name)

@@ -3,7 +3,6 @@ package krm
 import (
 	"fmt"
 
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -15,10 +14,10 @@ import (
 // renders every RabbitMQCluster item. Input items are always kept.
 type Processor struct{}
 
-func (Processor) Process(rl *framework.ResourceList) error {
+func (Processor) Process(rl *ResourceList) error {
 	configs, err := configsOf(rl)
 	if err != nil {
-		rl.Results = append(rl.Results, &framework.Result{Message: err.Error(), Severity: framework.Error})
+		rl.Results = append(rl.Results, &Result{Message: err.Error(), Severity: Error})
 		return rl.Results
 	}
 	objects, results := Generate(configs, Target{Place: true, Package: packageItems(rl, configs)})
@@ -69,7 +68,7 @@ func isEmptyConfigMap(n *yaml.RNode) bool {
 	return data == nil || data.Value.IsNilOrEmpty()
 }
 
-func configsOf(rl *framework.ResourceList) ([]*yaml.RNode, error) {
+func configsOf(rl *ResourceList) ([]*yaml.RNode, error) {
 	fc := rl.FunctionConfig
 	if fc != nil && !fc.IsNilOrEmpty() && !isEmptyConfigMap(fc) {
 		if !isConfig(fc) {
@@ -97,7 +96,7 @@ func configsOf(rl *framework.ResourceList) ([]*yaml.RNode, error) {
 // packageItems are the items when they are a kpt package that keeps the output: in package
 // mode (the configs are items), or when the functionConfig is itself one of the items (kpt
 // passes the configPath file along); nil for a kustomize generator, which gets no items.
-func packageItems(rl *framework.ResourceList, configs []*yaml.RNode) []*yaml.RNode {
+func packageItems(rl *ResourceList, configs []*yaml.RNode) []*yaml.RNode {
 	for _, item := range rl.Items {
 		if isConfig(item) && identityOf(item) == identityOf(configs[0]) {
 			return rl.Items

@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"sigs.k8s.io/kustomize/kyaml/errors"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -46,7 +45,7 @@ func Execute(in io.Reader, out io.Writer) error {
 
 // executeInMemory is the rest of framework.Execute as it is.
 func executeInMemory(out io.Writer, rw *kio.ByteReadWriter, items []*yaml.RNode, nodeAnnos map[string]map[string]string) error {
-	rl := framework.ResourceList{Items: items, FunctionConfig: rw.FunctionConfig}
+	rl := ResourceList{Items: items, FunctionConfig: rw.FunctionConfig}
 	retErr := Processor{}.Process(&rl)
 	if err := kio.ReconcileInternalAnnotations(rl.Items, nodeAnnos); err != nil {
 		return err
@@ -69,7 +68,7 @@ func executeInMemory(out io.Writer, rw *kio.ByteReadWriter, items []*yaml.RNode,
 
 // setResults is framework.Execute's: new results replace the input's, as YAML that went
 // through a text round trip.
-func setResults(rw *kio.ByteReadWriter, results framework.Results) error {
+func setResults(rw *kio.ByteReadWriter, results Results) error {
 	if len(results) == 0 {
 		return nil
 	}
@@ -318,16 +317,16 @@ func (p *pipeline) execute(out io.Writer, rw *kio.ByteReadWriter) error {
 
 // generate is Process: every config is rendered (for its results) even after one failed,
 // but nothing is upserted after a failure.
-func (p *pipeline) generate(functionConfig *yaml.RNode) (framework.Results, error) {
-	rl := &framework.ResourceList{Items: p.items, FunctionConfig: functionConfig}
+func (p *pipeline) generate(functionConfig *yaml.RNode) (Results, error) {
+	rl := &ResourceList{Items: p.items, FunctionConfig: functionConfig}
 	configs, err := configsOf(rl)
 	if err != nil {
-		return framework.Results{{Message: err.Error(), Severity: framework.Error}}, nil
+		return Results{{Message: err.Error(), Severity: Error}}, nil
 	}
 	if dup := duplicateConfigs(configs); dup != nil {
 		return dup, nil
 	}
-	var results framework.Results
+	var results Results
 	failed := false
 	for _, cfg := range configs {
 		objs, res := Generate([]*yaml.RNode{cfg}, Target{Place: true, Package: packageItems(rl, configs)})

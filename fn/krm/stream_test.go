@@ -25,7 +25,7 @@ import (
 func sdkExecute(in []byte) (out string, err error, panicked any) {
 	defer func() { panicked = recover() }()
 	var b bytes.Buffer
-	err = framework.Execute(Processor{}, &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: &b, KeepReaderAnnotations: true})
+	err = framework.Execute(sdkProcessor{}, &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: &b, KeepReaderAnnotations: true})
 	return b.String(), err, nil
 }
 
