@@ -8,6 +8,8 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/internal/textdiff"
 )
 
 const generatingConfig = `apiVersion: rabbitmq-krm.dev/v1alpha1
@@ -47,7 +49,7 @@ func TestCookieGeneratedOnceInAPackage(t *testing.T) {
 		t.Fatalf("second run exit %d", code)
 	}
 	if again.String() != raw {
-		t.Errorf("the second render changed the package (the cookie must never be re-randomized):\n%s", diff(raw, again.String()))
+		t.Errorf("the second render changed the package (the cookie must never be re-randomized):\n%s", textdiff.First(raw, again.String()))
 	}
 	items2, _ := (&kio.ByteReader{Reader: strings.NewReader(again.String())}).Read()
 	if got := cookieSecrets(items2); len(got) != 1 || got[0] != first[0] {

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/internal/textdiff"
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/krm/krmsdk"
 )
 
@@ -123,7 +124,7 @@ func FuzzRender(f *testing.F) {
 		var stdout2, stderr2 bytes.Buffer
 		code2 := run(args, bytes.NewReader(stdin), &stdout2, &stderr2)
 		if code != code2 || stdout.String() != stdout2.String() || stderr.String() != stderr2.String() {
-			t.Fatalf("two runs on the same input differ: exit %d/%d\nstdout:\n%s", code, code2, diff(stdout.String(), stdout2.String()))
+			t.Fatalf("two runs on the same input differ: exit %d/%d\nstdout:\n%s", code, code2, textdiff.First(stdout.String(), stdout2.String()))
 		}
 		if args != nil {
 			checkRenderCommand(t, code, stdout.Bytes(), stderr.Bytes())
@@ -133,7 +134,7 @@ func FuzzRender(f *testing.F) {
 		// The SDK's own loop is the reference: the function's KRM path must write the same
 		// bytes and fail on the same inputs.
 		if ref, refCode, ok := sdkExecute(stdin); ok && (ref != stdout.String() || (refCode != 0) != (code != 0)) {
-			t.Fatalf("output differs from framework.Execute (exit %d, SDK exit %d):\n%s", code, refCode, diff(ref, stdout.String()))
+			t.Fatalf("output differs from framework.Execute (exit %d, SDK exit %d):\n%s", code, refCode, textdiff.First(ref, stdout.String()))
 		}
 	})
 }
@@ -262,7 +263,7 @@ func checkKRM(t *testing.T, stdin []byte, code int, stdout, stderr []byte) {
 		}
 		for i := range in {
 			if in[i] != out[i] {
-				t.Fatalf("failed run changed input item %d:\n%s", i, diff(in[i], out[i]))
+				t.Fatalf("failed run changed input item %d:\n%s", i, textdiff.First(in[i], out[i]))
 			}
 		}
 		return

@@ -8,6 +8,8 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/internal/textdiff"
 )
 
 const articleConfig = "../testdata/golden/article-nfs/config.yaml"
@@ -117,7 +119,7 @@ func TestKRMGeneratorKeepsItemsAndDropsConfigAnnotations(t *testing.T) {
 	}
 	want := readFileT(t, "../testdata/golden/article-nfs/want.yaml")
 	if rendered.String() != want {
-		t.Errorf("KRM output differs from `render` output:\n%s", diff(want, rendered.String()))
+		t.Errorf("KRM output differs from `render` output:\n%s", textdiff.First(want, rendered.String()))
 	}
 }
 
@@ -133,7 +135,7 @@ func TestKRMIsIdempotent(t *testing.T) {
 		t.Fatal("second run failed")
 	}
 	if first != second {
-		t.Errorf("second run changed the output:\n%s", diff(first, second))
+		t.Errorf("second run changed the output:\n%s", textdiff.First(first, second))
 	}
 }
 

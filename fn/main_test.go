@@ -6,11 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/internal/textdiff"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -80,26 +80,8 @@ func compareGolden(t *testing.T, path, got string) {
 		t.Fatal(err)
 	}
 	if string(want) != got {
-		t.Errorf("%s differs (run `make golden` after an intended change):\n%s", path, diff(string(want), got))
+		t.Errorf("%s differs (run `make golden` after an intended change):\n%s", path, textdiff.First(string(want), got))
 	}
-}
-
-// diff shows the first differing lines, enough to see what changed.
-func diff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return "line " + strconv.Itoa(i+1) + ":\n  want: " + wl + "\n  got:  " + gl
-		}
-	}
-	return "(equal lines, different length)"
 }
 
 // Every config field is documented in --help: the reference cannot drift from the types.

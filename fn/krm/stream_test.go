@@ -12,6 +12,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/internal/textdiff"
 )
 
 // Execute must write exactly what the SDK writes (framework.Execute with kio.ByteReadWriter,
@@ -47,25 +49,8 @@ func checkSameAsSDK(t *testing.T, in []byte) {
 		t.Fatalf("error %q, SDK's %q\ninput:\n%s", gotErr, wantErr, in)
 	}
 	if got != want {
-		t.Fatalf("output differs from the SDK's at %s\ninput:\n%s\nSDK:\n%s\nExecute:\n%s", firstDiff(want, got), in, want, got)
+		t.Fatalf("output differs from the SDK's at %s\ninput:\n%s\nSDK:\n%s\nExecute:\n%s", textdiff.First(want, got), in, want, got)
 	}
-}
-
-func firstDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d: want %q, got %q", i+1, wl, gl)
-		}
-	}
-	return "the end"
 }
 
 // packageFile is an unrelated item with what kpt packages contain besides generated objects.
