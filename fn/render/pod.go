@@ -161,9 +161,11 @@ func (k *cluster) setupContainer() corev1.Container {
 	}
 	if k.Spec.DefaultUser != nil {
 		// printf is a shell builtin and sed reads the files: the credentials never appear in a
-		// process's arguments. sed escapes \ and " for an Erlang string.
-		script += fmt.Sprintf(`; umask 077; esc() { sed -e 's/[\\"]/\\&/g' "%[1]s/$1"; }; `+
-			`printf '[{rabbit, [{default_user, <<"%%s"/utf8>>}, {default_pass, <<"%%s"/utf8>>}]}].\n' "$(esc username)" "$(esc password)" > %[2]s`,
+		// process's arguments. sed escapes \ and " for an Erlang string; the assignments make
+		// a failing sed fail the container (set -e). No /utf8: RabbitMQ reads the file as
+		// Latin-1, so plain binaries carry the Secret's bytes unchanged, UTF-8 or not.
+		script += fmt.Sprintf(`; umask 077; esc() { sed -e 's/[\\"]/\\&/g' "%[1]s/$1"; }; u=$(esc username); p=$(esc password); `+
+			`printf '[{rabbit, [{default_user, <<"%%s">>}, {default_pass, <<"%%s">>}]}].\n' "$u" "$p" > %[2]s`,
 			userSecret, advancedConfigFile)
 		mounts = append(mounts, corev1.VolumeMount{Name: volUser, MountPath: userSecret, ReadOnly: true})
 	}

@@ -24,6 +24,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
 )
 
 // harness: run-wide state (one per `go test`): work dir, our private epmd, the compiled epmd module, every PID
@@ -385,6 +386,21 @@ func (d *deployment) supplyTestSecrets() error {
 	}
 	d.m.objects = append(d.m.objects, extra.objects...)
 	return d.addSecrets(extra)
+}
+
+// setSecretData replaces the data of a Secret (as if the user had edited it before the pods exist) and records it
+// in secret-<name>.yaml in the case dir.
+func (d *deployment) setSecretData(name string, data map[string][]byte) error {
+	s, ok := d.secrets[name]
+	if !ok {
+		return fmt.Errorf("no Secret %q", name)
+	}
+	s.Data, s.StringData = data, nil
+	y, err := yaml.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(d.dir, "secret-"+name+".yaml"), y, 0o600)
 }
 
 // addSecrets decodes the Secrets of m into d.secrets.

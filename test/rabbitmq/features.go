@@ -204,6 +204,7 @@ func mgmtWhoami(base, user, pass string, pool *x509.CertPool) (whoami, int, erro
 		return w, 0, err
 	}
 	req.SetBasicAuth(user, pass)
+	req.Close = true // no idle keep-alive connection: the broker's HTTP listener would wait for it on shutdown
 	resp, err := client.Do(req)
 	if err != nil {
 		return w, 0, err
@@ -232,4 +233,52 @@ func waitHTTP(base string, pool *x509.CertPool, timeout time.Duration) error {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// envValue returns the value of key in a KEY=value list (a process env), "" when absent.
+func envValue(env []string, key string) string {
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// bannerConfigFiles returns the files the broker's boot banner lists under "Config file(s):" (the advanced config
+// first, then the rabbitmq.conf/conf.d files it loaded).
+func bannerConfigFiles(log string) []string {
+	var out []string
+	in := false
+	for _, l := range strings.Split(log, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(l), "Config file(s):"); ok {
+			in, out = true, nil
+			l = rest
+		} else if !in {
+			continue
+		}
+		f := strings.TrimSpace(l)
+		if f == "" || !strings.HasPrefix(f, "/") {
+			in = false
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// checkBannerConfigFiles: the broker says it read the advanced config the container env names, then exactly the
+// conf.d files (not advanced.config as a rabbitmq.conf file).
+func checkBannerConfigFiles(p *pod) error {
+	_, adv, ok := p.advancedConfig()
+	if !ok {
+		return fmt.Errorf("pod %s has no advanced config", p.name)
+	}
+	_, confs := p.confFiles()
+	want := append([]string{adv}, confs...)
+	got := bannerConfigFiles(p.logSinceStart())
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		return fmt.Errorf("pod %s: the boot banner lists config files %q, want %q", p.name, got, want)
+	}
+	return nil
 }

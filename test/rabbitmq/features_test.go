@@ -3,8 +3,8 @@
 package rabbitmq
 
 // Feature scenarios: spec.defaultUser and the startup probe (on TestCluster's formed clusters), spec.tls (TestTLS),
-// spec.communityPlugins (TestCommunityPlugin), and the default user's password as conf.d carries it
-// (TestDefaultUserPassword). Each has a negative control.
+// spec.communityPlugins (TestCommunityPlugin), and awkward default users, from the Secret through the setup
+// container's advanced.config to AMQP and management logins (TestDefaultUserPassword). Each has a negative control.
 
 import (
 	"crypto/tls"
@@ -35,8 +35,9 @@ import (
 // ---------------------------------------------------------------- spec.defaultUser (on a formed cluster)
 
 // checkDefaultUser: the user from the Secret logs in over AMQP and the management API with tag administrator, a
-// wrong password is refused (negative control); the credentials file is 0600 in every pod's conf.d; the password
-// is in no process's arguments, nor in the broker's environment, nor in its log.
+// wrong password is refused (negative control); the credentials are in exactly one file of every pod's conf.d, the
+// advanced.config the broker reads (RABBITMQ_ADVANCED_CONFIG_FILE), mode 0600; the password is in no process's
+// arguments, nor in the broker's environment, nor in its log.
 func checkDefaultUser(t *testing.T, d *deployment, pods []string) {
 	user, pass := d.credentials()
 	if user != testUser || pass != testPassword {
@@ -53,32 +54,47 @@ func checkDefaultUser(t *testing.T, d *deployment, pods []string) {
 		p := d.pods[n]
 		_, confDir, _ := p.configPaths()
 		local, _ := p.localPath(p.mounts, confDir)
-		files, _ := filepath.Glob(filepath.Join(local, "*.conf"))
+		advPath, advLocal, advOK := p.advancedConfig()
+		if !advOK {
+			t.Errorf("pod %s: no advanced config at %s (RABBITMQ_ADVANCED_CONFIG_FILE=%q)", n, advPath, p.env["RABBITMQ_ADVANCED_CONFIG_FILE"])
+		}
+		// The broker reads that very file: the harness's image default does not shadow it.
+		if got := envValue(p.procEnv, "RABBITMQ_ADVANCED_CONFIG_FILE"); got != advLocal {
+			t.Errorf("pod %s: the broker's RABBITMQ_ADVANCED_CONFIG_FILE=%s, want %s (%s)", n, got, advLocal, advPath)
+		}
+		if err := checkBannerConfigFiles(p); err != nil {
+			t.Error(err)
+		}
+		entries, _ := os.ReadDir(local)
 		var holders []string
-		for _, f := range files {
+		for _, e := range entries {
+			f := filepath.Join(local, e.Name())
 			b, _ := os.ReadFile(f)
-			if !strings.Contains(string(b), testPasswordToken) {
+			if e.IsDir() || !strings.Contains(string(b), testPasswordToken) {
 				continue
 			}
-			holders = append(holders, filepath.Base(f))
+			holders = append(holders, e.Name())
 			st, err := os.Stat(f)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if m := st.Mode().Perm(); m != 0o600 {
-				t.Errorf("pod %s: %s/%s has mode %o, want 0600", n, confDir, filepath.Base(f), m)
+				t.Errorf("pod %s: %s/%s has mode %o, want 0600", n, confDir, e.Name(), m)
 			}
 			if sys, ok := st.Sys().(*syscall.Stat_t); ok && uid >= 0 && int(sys.Uid) != uid {
-				t.Errorf("pod %s: %s is owned by uid %d, want the container's %d", n, filepath.Base(f), sys.Uid, uid)
+				t.Errorf("pod %s: %s is owned by uid %d, want the container's %d", n, e.Name(), sys.Uid, uid)
 			}
-			if !strings.Contains(string(b), "default_user = "+testUser+"\n") {
-				t.Errorf("pod %s: %s has no line default_user = %s", n, filepath.Base(f), testUser)
+			if f != advLocal {
+				t.Errorf("pod %s: %s/%s holds the password, but the broker's advanced config is %s", n, confDir, e.Name(), advPath)
+			}
+			if !strings.Contains(string(b), `{default_user, <<"`+testUser+`"`) {
+				t.Errorf("pod %s: %s has no {default_user, <<\"%s\"...>>}: %s", n, e.Name(), testUser, firstLine(string(b)))
 			}
 		}
 		if len(holders) != 1 {
-			t.Errorf("pod %s: want exactly one conf.d file with the password, got %v", n, holders)
+			t.Errorf("pod %s: want exactly one conf.d file with the password (%s), got %v", n, advPath, holders)
 		} else {
-			t.Logf("pod %s: %s/%s holds the credentials, mode 0600", n, confDir, holders[0])
+			t.Logf("pod %s: %s/%s holds the credentials, mode 0600; the broker's RABBITMQ_ADVANCED_CONFIG_FILE is that file", n, confDir, holders[0])
 		}
 		// Where the password must not be: arguments of the broker and its children (and of any process on this
 		// machine), the broker's environment, the container log.
@@ -605,108 +621,255 @@ func lastLineWith(s, sub string) string {
 	return ""
 }
 
-// ---------------------------------------------------------------- the default user's password through conf.d
+// ---------------------------------------------------------------- the default user's password, end to end
 
-// cuttlefishEval prints, for each conf.d dir given, base64(default_user) and base64(default_pass) as RabbitMQ's own
-// config pipeline reads them, or ERROR.
-const cuttlefishEval = `
+// credentialsEval prints default_user and default_pass (base64) as RabbitMQ's own config pipeline makes them of
+// the conf.d files and the advanced config (the same function the broker calls at boot), or ERROR.
+const credentialsEval = `
 logger:set_primary_config(level, emergency),
-[PluginsDir | Dirs] = init:get_plain_arguments(),
+[PluginsDir, Adv | Files] = init:get_plain_arguments(),
 Ctx = #{plugins_path => PluginsDir, os_type => os:type()},
-lists:foreach(fun(Dir) ->
-  Files = lists:sort([filename:join(Dir, F) || F <- filelib:wildcard("*.conf", Dir)]),
-  try rabbit_prelaunch_conf:generate_config_from_cuttlefish_files(Ctx, Files, undefined) of
-    Config when is_list(Config) ->
-      R = proplists:get_value(rabbit, Config, []),
-      B = fun(K) -> case proplists:get_value(K, R) of undefined -> "-"; V -> base64:encode_to_string(V) end end,
-      io:format("OK ~s ~s~n", [B(default_user), B(default_pass)])
-  catch C:E -> io:format("ERROR ~0p~n", [{C, E}])
-  end
-end, Dirs),
+try rabbit_prelaunch_conf:generate_config_from_cuttlefish_files(Ctx, Files, case Adv of "-" -> undefined; _ -> Adv end) of
+  Config when is_list(Config) ->
+    R = proplists:get_value(rabbit, Config, []),
+    B = fun(K) -> case proplists:get_value(K, R) of undefined -> "-"; V -> base64:encode_to_string(V) end end,
+    io:format("OK ~s ~s~n", [B(default_user), B(default_pass)])
+catch C:E -> io:format("ERROR ~0p~n", [{C, E}])
+end,
 halt(0).`
 
-// TestDefaultUserPassword runs the rendered setup init container (the real shell script) with Secrets holding
-// passwords with awkward characters and reads the resulting conf.d with RabbitMQ's config pipeline: the broker must
-// see exactly the Secret's password. Offline (no broker): ~2 s.
-func TestDefaultUserPassword(t *testing.T) {
-	t.Parallel()
-	d := newTestDeployment(t, "classic-pvc", "-password")
-	secret := ""
-	for _, v := range d.sts.Spec.Template.Spec.Volumes {
-		if v.Secret != nil && len(v.Secret.Items) > 0 && v.Secret.Items[0].Key == "username" {
-			secret = v.Secret.SecretName
-		}
-	}
-	if secret == "" {
-		t.Fatal("classic-pvc renders no default user Secret volume")
-	}
-	type tc struct {
-		name, password string
-		known          string // a known renderer limitation: reported (SKIP) while it persists, not failed
-	}
-	cases := []tc{
-		{"shell-and-printf-metacharacters", testPassword, ""},
-		{"percent-and-backslash-escapes", `100%d \n \t \\ \x41 %%`, ""},
-		{"hash", "Tr0ub4dor#3", "rabbitmq.conf (cuttlefish) treats '#' as the start of a comment: the password is cut at the '#'"},
-		{"surrounding-spaces", "  spaced  ", "cuttlefish trims the value: leading/trailing spaces are lost"},
-		{"newline", "line1\nline2", "a newline ends the conf line: the rest is a second (invalid) conf line"},
-		{"dollar-paren", "pa$(ss)word", "cuttlefish substitutes $(name) with the conf key name: an unknown one fails the whole config (failed_to_prepare_configuration, the node does not boot)"},
-	}
-	var dirs []string
-	for _, c := range cases {
-		s := d.secrets[secret]
-		s.Data = map[string][]byte{"username": []byte(testUser), "password": []byte(c.password)}
-		s.StringData = nil
-		p, _, _, err := d.previewConf()
-		if err != nil {
-			t.Fatalf("%s: setup init container: %v", c.name, err)
-		}
-		_, confDir, _ := p.configPaths()
-		local, _ := p.localPath(p.mounts, confDir)
-		keep := filepath.Join(d.dir, "conf.d-"+c.name)
-		_ = os.RemoveAll(keep)
-		if err := os.Rename(local, keep); err != nil {
-			t.Fatal(err)
-		}
-		dirs = append(dirs, keep)
+// brokerCredentials runs credentialsEval on a pod's conf.d files (as at boot) and advanced config.
+func brokerCredentials(p *pod) (user, pass string, err error) {
+	_, files := p.confFiles()
+	adv := "-"
+	if _, l, ok := p.advancedConfig(); ok {
+		adv = l
 	}
 	plugins := filepath.Join(h.rmqHome, "plugins")
-	cmd := exec.Command("erl", append([]string{"-noshell", "-noinput", "-boot", "start_clean", "-eval", cuttlefishEval, "-extra", plugins}, dirs...)...)
+	cmd := exec.Command("erl", append([]string{"-noshell", "-noinput", "-boot", "start_clean", "-eval", credentialsEval, "-extra", plugins, adv}, files...)...)
 	cmd.Env = append(baseEnv(), "ERL_LIBS="+plugins)
 	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("erl: %v: %s", err, out)
-	}
-	var lines []string
 	for _, l := range strings.Split(string(out), "\n") {
-		if strings.HasPrefix(l, "OK ") || strings.HasPrefix(l, "ERROR ") {
-			lines = append(lines, l)
+		if r, ok := strings.CutPrefix(l, "OK "); ok {
+			f := strings.Fields(r)
+			if len(f) != 2 {
+				break
+			}
+			u, _ := base64.StdEncoding.DecodeString(f[0])
+			pw, _ := base64.StdEncoding.DecodeString(f[1])
+			return string(u), string(pw), nil
+		}
+		if strings.HasPrefix(l, "ERROR ") {
+			return "", "", errors.New(l)
 		}
 	}
-	if len(lines) != len(cases) {
-		t.Fatalf("want %d results, got:\n%s", len(cases), out)
+	return "", "", fmt.Errorf("erl: %v: %s", err, out)
+}
+
+// utf8Twice is s decoded as Latin-1 and encoded as UTF-8 again: what an Erlang file read as Latin-1 makes of a
+// UTF-8 (or any non-ASCII) string inside <<"..."/utf8>>.
+func utf8Twice(s string) string {
+	r := make([]rune, 0, len(s))
+	for _, c := range []byte(s) {
+		r = append(r, rune(c))
 	}
-	for i, c := range cases {
+	return string(r)
+}
+
+// amqpLogin opens (and closes) an AMQP connection with SASL PLAIN user/pass: the exact bytes, no URL escaping.
+func amqpLogin(ip string, port int, user, pass string) error {
+	u := url.URL{Scheme: "amqp", Host: net.JoinHostPort(ip, strconv.Itoa(port)), Path: "/"}
+	conn, err := amqp.DialConfig(u.String(), amqp.Config{SASL: []amqp.Authentication{&amqp.PlainAuth{Username: user, Password: pass}},
+		Dial: amqp.DefaultDial(10 * time.Second)})
+	if err == nil {
+		conn.Close()
+	}
+	return err
+}
+
+func accessRefused(err error) bool {
+	return err != nil && (errors.Is(err, amqp.ErrCredentials) || strings.Contains(err.Error(), "403"))
+}
+
+// loginResult: one username/password against one broker, over AMQP and the management API.
+type loginResult struct {
+	amqpErr  error
+	httpCode int
+	httpErr  error
+	who      whoami
+}
+
+func (r loginResult) accepted(user string) bool {
+	return r.amqpErr == nil && r.httpCode == http.StatusOK && r.who.Name == user && contains(r.who.tags(), "administrator")
+}
+
+func (r loginResult) refused() bool {
+	return accessRefused(r.amqpErr) && r.httpCode == http.StatusUnauthorized
+}
+
+func (r loginResult) String() string {
+	a := "AMQP OK"
+	if r.amqpErr != nil {
+		a = "AMQP " + r.amqpErr.Error()
+	}
+	return fmt.Sprintf("%s; HTTP %d %v (whoami name=%q tags=%v)", a, r.httpCode, r.httpErr, r.who.Name, r.who.tags())
+}
+
+// login tries user/pass over AMQP and the management API at the same time (RabbitMQ holds a refused AMQP
+// connection for 3 s before closing it).
+func login(ip string, amqpPort int, mgmt, user, pass string) loginResult {
+	var r loginResult
+	done := make(chan struct{})
+	go func() { r.amqpErr = amqpLogin(ip, amqpPort, user, pass); close(done) }()
+	r.who, r.httpCode, r.httpErr = mgmtWhoami(mgmt, user, pass, nil)
+	<-done
+	return r
+}
+
+// TestDefaultUserPassword: for every awkward username/password, one fresh pod of configs/default-user.yaml (blank
+// data volume: RabbitMQ creates the default user on its first boot only) with the Secret holding exactly those
+// bytes. The real setup init container writes conf.d/advanced.config; RabbitMQ's own config pipeline must read back
+// exactly the Secret's username and password (offline), and the booted broker must accept exactly them over AMQP
+// (SASL PLAIN) and the management API (basic auth), and refuse the truncated/mangled variants older renderings
+// produced (negative controls). A Secret value's trailing newlines are dropped by the setup script's "$(...)": a
+// Secret made with `echo pw > password` holds "pw\n", and the password is "pw".
+func TestDefaultUserPassword(t *testing.T) {
+	t.Parallel()
+	rendered := h.render(t, "default-user")
+	type pwCase struct {
+		name       string
+		user, pass string   // the Secret's values, byte for byte
+		login      string   // the password a client must log in with ("" = pass)
+		wrong      []string // passwords that must be refused
+		wrongUsers []string // usernames that must be refused (with the right password)
+	}
+	backslashes := strings.NewReplacer(`\`, `\\`, `"`, `\"`) // the escaped form as written into advanced.config
+	const nonASCII = `pässwörd"\ пароль 密码 🐇`
+	cases := []pwCase{
+		{name: "shell-and-printf-metacharacters", user: testUser, pass: testPassword, wrong: []string{testPassword + "x", "e2eSekr3tT0ken p@ss"}},
+		{name: "percent-and-backslash-escapes", user: testUser, pass: `100%d \n \t \\ \x41 %%`,
+			wrong: []string{`100%d \n \t \ \x41 %%`, backslashes.Replace(`100%d \n \t \\ \x41 %%`)}},
+		{name: "hash", user: testUser, pass: "Tr0ub4dor#3", wrong: []string{"Tr0ub4dor"}},
+		{name: "surrounding-spaces", user: testUser, pass: "  spaced  ", wrong: []string{"spaced", "  spaced", "spaced  "}},
+		{name: "newline", user: testUser, pass: "line1\nline2", wrong: []string{"line1", "line1line2", "line1 line2"}},
+		{name: "dollar-paren", user: testUser, pass: "pa$(ss)word", wrong: []string{"paword", "pa"}},
+		{name: "quotes-backslashes-erlang-syntax", user: `adm"\in`, pass: `"\"\\ '%s' ~p~n "/utf8>>}]}]. <<"x">>`,
+			wrong: []string{backslashes.Replace(`"\"\\ '%s' ~p~n "/utf8>>}]}]. <<"x">>`), `"`}, wrongUsers: []string{backslashes.Replace(`adm"\in`), "adm"}},
+		{name: "non-ascii", user: testUser, pass: nonASCII, wrong: []string{utf8Twice(nonASCII), "pässwörd"}},
+		{name: "not-utf8", user: testUser, pass: "ab\xff\xfe-latin1-\xe4", wrong: []string{utf8Twice("ab\xff\xfe-latin1-\xe4"), "ab"}},
+		{name: "username-hash", user: "ops#team", pass: "s3cr#t", wrong: []string{"s3cr"}, wrongUsers: []string{"ops"}},
+		{name: "trailing-newline-dropped", user: testUser, pass: "made-by-echo\n", login: "made-by-echo", wrong: []string{"made-by-echo\n"}},
+	}
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			f := strings.Fields(lines[i])
-			var got string
-			ok := f[0] == "OK" && len(f) == 3
-			if ok {
-				u, _ := base64.StdEncoding.DecodeString(f[1])
-				p, _ := base64.StdEncoding.DecodeString(f[2])
-				got = string(p)
-				ok = string(u) == testUser && got == c.password
+			t.Parallel() // bounded by go test -parallel (GOMAXPROCS), shared with the other parallel tests
+			if c.login == "" {
+				c.login = c.pass
 			}
-			switch {
-			case ok && c.known != "":
-				t.Logf("password %q round-trips: the known limitation (%s) is gone", c.password, c.known)
-			case ok:
-				t.Logf("password %q round-trips through the setup container and cuttlefish", c.password)
-			case c.known != "":
-				t.Skipf("KNOWN RENDERER LIMITATION: Secret password %q -> RabbitMQ sees %q (%s); see %s", c.password, got, c.known, dirs[i])
-			default:
-				t.Errorf("Secret password %q -> RabbitMQ sees %q (%s); conf.d: %s", c.password, got, lines[i], dirs[i])
+			d := newTestDeploymentFrom(t, "default-user-"+c.name, rendered)
+			secret := ""
+			for _, v := range d.sts.Spec.Template.Spec.Volumes {
+				if v.Secret != nil && len(v.Secret.Items) > 0 && v.Secret.Items[0].Key == "username" {
+					secret = v.Secret.SecretName
+				}
+			}
+			if secret == "" {
+				t.Fatal("configs/default-user.yaml renders no default user Secret volume")
+			}
+			if err := d.setSecretData(secret, map[string][]byte{"username": []byte(c.user), "password": []byte(c.pass)}); err != nil {
+				t.Fatal(err)
+			}
+
+			// Offline: the setup container's advanced.config, read by RabbitMQ's config pipeline.
+			pp, _, _, err := d.previewConf()
+			if err != nil {
+				t.Fatalf("setup init container: %v", err)
+			}
+			advPath, advLocal, ok := pp.advancedConfig()
+			if !ok || advPath != "/etc/rabbitmq/conf.d/advanced.config" {
+				t.Fatalf("no advanced config from the setup container at RABBITMQ_ADVANCED_CONFIG_FILE=%q (%s)", pp.env["RABBITMQ_ADVANCED_CONFIG_FILE"], advPath)
+			}
+			if st, err := os.Stat(advLocal); err != nil || st.Mode().Perm() != 0o600 {
+				t.Errorf("%s: mode %v (%v), want 0600", advPath, st.Mode().Perm(), err)
+			}
+			gotUser, gotPass, err := brokerCredentials(pp)
+			if err != nil {
+				t.Fatalf("RabbitMQ's config pipeline rejects conf.d + %s: %v", advPath, err)
+			}
+			if gotUser == c.user && gotPass == c.login {
+				t.Logf("offline: RabbitMQ's config pipeline reads %s as user %q password %q: exactly the Secret's", advPath, gotUser, gotPass)
+			} else {
+				t.Errorf("offline: Secret user %q password %q -> RabbitMQ's config pipeline reads user %q password %q (% x) (see %s)", c.user, c.pass, gotUser, gotPass, gotPass, advLocal)
+			}
+
+			// Live: a fresh pod boots with the rendered env; its broker creates the default user.
+			pod0 := d.ordinalNames()[0]
+			timed(t, "default user "+c.name+": boot one pod", "", func() {
+				if err := d.createPods(pod0); err != nil {
+					t.Fatal(err)
+				}
+			})
+			p := d.pods[pod0]
+			// A throw-away pod: SIGKILL at the end (a graceful stop takes RabbitMQ 3.10 ~6 s; preStop is not under test).
+			defer func() { p.kill(); delete(d.pods, pod0) }()
+			if got := envValue(p.procEnv, "RABBITMQ_ADVANCED_CONFIG_FILE"); got != advLocalOf(p) {
+				t.Errorf("the broker's RABBITMQ_ADVANCED_CONFIG_FILE=%s, want the pod's %s", got, advLocalOf(p))
+			}
+			if err := checkBannerConfigFiles(p); err != nil {
+				t.Error(err)
+			}
+			ip := d.podIP(d.slots[pod0])
+			port := d.amqpPort()
+			mgmt := fmt.Sprintf("http://%s:%d", ip, mgmtPort(d, "management"))
+			if err := waitHTTP(mgmt, nil, 30*time.Second); err != nil {
+				t.Fatalf("management API on %s: %v", mgmt, err)
+			}
+			good := login(ip, port, mgmt, c.user, c.login)
+			refusals := func() string {
+				var out []string
+				for _, l := range strings.Split(p.logSinceStart(), "\n") {
+					if (strings.Contains(l, "login refused") || strings.Contains(l, "access denied")) && strings.Contains(l, "'"+c.user+"'") {
+						out = append(out, strings.TrimSpace(l))
+					}
+				}
+				if len(out) > 4 {
+					out = out[len(out)-4:]
+				}
+				return strings.Join(out, "\n")
+			}
+			if !good.accepted(c.user) {
+				t.Fatalf("Secret user %q password %q: login not accepted: %s\nRabbitMQ log (%s):\n%s", c.user, c.login, good, p.logPath, refusals())
+			}
+			t.Logf("user %q password %q: AMQP (SASL PLAIN) OK, GET %s/api/whoami: name=%q tags=%v", c.user, c.login, mgmt, good.who.Name, good.who.tags())
+			// Negative controls: truncated/mangled variants, and the wrong user, are refused by the broker (all at
+			// once: each refused AMQP login takes RabbitMQ's 3 s close delay).
+			type attempt struct{ user, pass, what string }
+			var attempts []attempt
+			for _, w := range c.wrong {
+				attempts = append(attempts, attempt{c.user, w, fmt.Sprintf("wrong password %q", w)})
+			}
+			for _, u := range c.wrongUsers {
+				attempts = append(attempts, attempt{u, c.login, fmt.Sprintf("wrong user %q with the right password", u)})
+			}
+			results := make([]loginResult, len(attempts))
+			var wg sync.WaitGroup
+			for i, a := range attempts {
+				wg.Add(1)
+				go func() { defer wg.Done(); results[i] = login(ip, port, mgmt, a.user, a.pass) }()
+			}
+			wg.Wait()
+			for i, a := range attempts {
+				if r := results[i]; !r.refused() {
+					t.Errorf("%s: want AMQP ACCESS_REFUSED and HTTP 401, got %s", a.what, r)
+				} else {
+					t.Logf("%s: refused (AMQP %v; HTTP %d)", a.what, r.amqpErr, r.httpCode)
+				}
 			}
 		})
 	}
+}
+
+func advLocalOf(p *pod) string {
+	_, l, _ := p.advancedConfig()
+	return l
 }

@@ -422,6 +422,10 @@ func (p *pod) rewriteText(mounts []mount, s string) string {
 		}
 		b.WriteString(s[last:ix[0]])
 		if l, ok := p.localPath(mounts, s[ix[0]:ix[1]]); ok {
+			// Keep a trailing slash: "/tmp/default-user-secret/$1" must stay a path inside the directory.
+			if strings.HasSuffix(s[ix[0]:ix[1]], "/") && !strings.HasSuffix(l, "/") {
+				l += "/"
+			}
 			b.WriteString(l)
 		} else {
 			b.WriteString(s[ix[0]:ix[1]])
@@ -717,10 +721,12 @@ func (p *pod) prepareMain() error {
 	d := p.d
 	env := p.processEnv(p.mounts, p.env)
 	// Container defaults of the image (SYS_PREFIX is empty in the official image, as in Debian): make the
-	// defaults explicit so that they resolve through the pod's mounts, not this host's /etc/rabbitmq.
+	// defaults explicit so that they resolve through the pod's mounts, not this host's /etc/rabbitmq. The conf.d
+	// default is the pattern conf.d/*.conf (rabbit_env): a directory here would make RabbitMQ parse every file in
+	// it as rabbitmq.conf, advanced.config included.
 	defaults := map[string]string{
 		"RABBITMQ_CONFIG_FILE":          "/etc/rabbitmq/rabbitmq",
-		"RABBITMQ_CONFIG_FILES":         "/etc/rabbitmq/conf.d",
+		"RABBITMQ_CONFIG_FILES":         defaultConfFiles,
 		"RABBITMQ_ADVANCED_CONFIG_FILE": "/etc/rabbitmq/advanced.config",
 		"RABBITMQ_CONF_ENV_FILE":        "/etc/rabbitmq/rabbitmq-env.conf",
 		"RABBITMQ_ENABLED_PLUGINS_FILE": "/etc/rabbitmq/enabled_plugins",
@@ -733,7 +739,9 @@ func (p *pod) prepareMain() error {
 		}
 	}
 	// Nothing else is created for the broker: MNESIA_BASE (a subdir of the data volume) is RabbitMQ's to create.
-	if err := os.MkdirAll(env["RABBITMQ_CONFIG_FILES"], 0o755); err != nil {
+	_, confDir, _ := p.configPaths()
+	localConfDir, _ := p.localPath(p.mounts, confDir)
+	if err := os.MkdirAll(localConfDir, 0o755); err != nil {
 		return err
 	}
 	// The config as the init containers left it in conf.d: the only changes are the harness's override file
@@ -745,8 +753,18 @@ func (p *pod) prepareMain() error {
 	d.mu.Lock()
 	d.lastConf, d.lastPlugins = conf, plugins
 	d.mu.Unlock()
-	if err := os.WriteFile(filepath.Join(env["RABBITMQ_CONFIG_FILES"], harnessConfFile), []byte(p.harnessOverride(conf)), 0o644); err != nil {
+	override := filepath.Join(localConfDir, harnessConfFile)
+	if err := os.WriteFile(override, []byte(p.harnessOverride(conf)), 0o644); err != nil {
 		return err
+	}
+	if pattern, files := p.confFiles(); !contains(files, override) {
+		return fmt.Errorf("pod %s: the harness override %s is not among the files RabbitMQ reads (%s)", p.name, override, pattern)
+	}
+	// The advanced config the container env names (spec.defaultUser: conf.d/advanced.config from the setup
+	// container) is the broker's, read as it is: the default above applies only when the env sets none, and the
+	// harness writes no advanced config of its own (its override is a .conf file, which advanced.config overlays).
+	if cpath, local, ok := p.advancedConfig(); ok && env["RABBITMQ_ADVANCED_CONFIG_FILE"] != local {
+		return fmt.Errorf("pod %s: RABBITMQ_ADVANCED_CONFIG_FILE=%s for the broker, want %s (%s through the pod's mounts)", p.name, env["RABBITMQ_ADVANCED_CONFIG_FILE"], local, cpath)
 	}
 	// Test-only process settings (not config): dist port/interface, private epmd, pod DNS names, real exit code.
 	env["RABBITMQ_DIST_PORT"] = strconv.Itoa(p.distPort)
@@ -769,15 +787,21 @@ func (p *pod) prepareMain() error {
 // harnessConfFile is the test-only conf.d file (the one deviation from the rendered config).
 const harnessConfFile = "zz-e2e-harness-pod-ip.conf"
 
+// defaultConfFiles is RabbitMQ's default RABBITMQ_CONFIG_FILES (rabbit_env: <config base dir>/conf.d/*.conf).
+const defaultConfFiles = "/etc/rabbitmq/conf.d/*.conf"
+
 // configPaths returns the container paths RabbitMQ reads its config from: the main config file, the conf.d
 // directory, enabled_plugins (the image's defaults unless the container env sets them).
 func (p *pod) configPaths() (mainFile, confDir, pluginsFile string) {
-	mainFile, confDir, pluginsFile = "/etc/rabbitmq/rabbitmq", "/etc/rabbitmq/conf.d", "/etc/rabbitmq/enabled_plugins"
+	mainFile, confDir, pluginsFile = "/etc/rabbitmq/rabbitmq", filepath.Dir(defaultConfFiles), "/etc/rabbitmq/enabled_plugins"
 	if v := p.env["RABBITMQ_CONFIG_FILE"]; v != "" {
 		mainFile = v
 	}
 	if v := p.env["RABBITMQ_CONFIG_FILES"]; v != "" {
 		confDir = v
+		if strings.ContainsAny(filepath.Base(v), "*?[{") {
+			confDir = filepath.Dir(v)
+		}
 	}
 	if v := p.env["RABBITMQ_ENABLED_PLUGINS_FILE"]; v != "" {
 		pluginsFile = v
@@ -788,9 +812,43 @@ func (p *pod) configPaths() (mainFile, confDir, pluginsFile string) {
 	return mainFile, confDir, pluginsFile
 }
 
+// confFiles returns the conf.d files RabbitMQ reads, as rabbit_prelaunch_conf finds them: RABBITMQ_CONFIG_FILES
+// (default conf.d/*.conf) is a wildcard pattern, or a directory meaning every regular file in it; in name order.
+func (p *pod) confFiles() (pattern string, files []string) {
+	pattern = defaultConfFiles
+	if v := p.env["RABBITMQ_CONFIG_FILES"]; v != "" {
+		pattern = v
+	}
+	local, _ := p.localPath(p.mounts, pattern)
+	if st, err := os.Stat(local); err == nil && st.IsDir() {
+		local = filepath.Join(local, "*")
+	}
+	matches, _ := filepath.Glob(local)
+	for _, f := range matches {
+		if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() {
+			files = append(files, f)
+		}
+	}
+	sort.Strings(files)
+	return pattern, files
+}
+
+// advancedConfig returns the advanced config file RabbitMQ reads (Erlang terms overlaid on rabbitmq.conf):
+// RABBITMQ_ADVANCED_CONFIG_FILE of the container env (spec.defaultUser: conf.d/advanced.config, written by the
+// setup container), else the image default /etc/rabbitmq/advanced.config; ok: the file exists in this pod.
+func (p *pod) advancedConfig() (cpath, local string, ok bool) {
+	cpath = "/etc/rabbitmq/advanced.config"
+	if v := p.env["RABBITMQ_ADVANCED_CONFIG_FILE"]; v != "" {
+		cpath = v
+	}
+	local, _ = p.localPath(p.mounts, cpath)
+	st, err := os.Stat(local)
+	return cpath, local, err == nil && st.Mode().IsRegular()
+}
+
 // renderedConf reads the config the broker of this pod will read, from the pod's own files (after the init
-// containers): the main rabbitmq.conf if any, then conf.d/*.conf in name order (as rabbit_prelaunch_conf does),
-// without the harness's override file; and enabled_plugins.
+// containers): the main rabbitmq.conf if any, then the conf.d files (confFiles: *.conf in name order), without the
+// harness's override file; and enabled_plugins. The advanced config is not part of it (see advancedConfig).
 func (p *pod) renderedConf() (conf, plugins string, err error) {
 	mainFile, confDir, pluginsFile := p.configPaths()
 	var parts []string
@@ -800,8 +858,7 @@ func (p *pod) renderedConf() (conf, plugins string, err error) {
 		}
 	}
 	localDir, _ := p.localPath(p.mounts, confDir)
-	files, _ := filepath.Glob(filepath.Join(localDir, "*.conf"))
-	sort.Strings(files)
+	_, files := p.confFiles()
 	for _, f := range files {
 		if filepath.Base(f) == harnessConfFile {
 			continue
@@ -1111,8 +1168,9 @@ func (p *pod) execInContainer(argv []string, timeout time.Duration) (string, err
 	env := p.processEnv(p.mounts, p.env)
 	env["ERL_EPMD_PORT"] = strconv.Itoa(p.d.h.epmdPort)
 	env["ERL_INETRC"] = p.d.inetrc
-	for k, v := range map[string]string{"RABBITMQ_CONF_ENV_FILE": "/etc/rabbitmq/rabbitmq-env.conf", "RABBITMQ_CONFIG_FILES": "/etc/rabbitmq/conf.d",
-		"RABBITMQ_CONFIG_FILE": "/etc/rabbitmq/rabbitmq", "RABBITMQ_ENABLED_PLUGINS_FILE": "/etc/rabbitmq/enabled_plugins"} {
+	for k, v := range map[string]string{"RABBITMQ_CONF_ENV_FILE": "/etc/rabbitmq/rabbitmq-env.conf", "RABBITMQ_CONFIG_FILES": defaultConfFiles,
+		"RABBITMQ_CONFIG_FILE": "/etc/rabbitmq/rabbitmq", "RABBITMQ_ENABLED_PLUGINS_FILE": "/etc/rabbitmq/enabled_plugins",
+		"RABBITMQ_ADVANCED_CONFIG_FILE": "/etc/rabbitmq/advanced.config"} {
 		if _, set := p.env[k]; !set {
 			env[k], _ = p.localPath(p.mounts, v)
 		}

@@ -25,3 +25,22 @@ func TestKubeletVarExpansion(t *testing.T) {
 		}
 	}
 }
+
+// Container paths inside scripts are rewritten to the pod's local dirs; a trailing slash survives (the setup
+// container reads "/tmp/default-user-secret/$1").
+func TestRewriteText(t *testing.T) {
+	p := &pod{dir: "/pods/p0"}
+	mounts := []mount{{"/tmp/default-user-secret", "/vol/user"}, {"/etc/rabbitmq/conf.d", "/vol/conf-d"}}
+	for in, want := range map[string]string{
+		`sed -e 's/[\\"]/\\&/g' "/tmp/default-user-secret/$1"`: `sed -e 's/[\\"]/\\&/g' "/vol/user/$1"`,
+		"cat /tmp/default-user-secret/password":                "cat /vol/user/password",
+		"> /etc/rabbitmq/conf.d/advanced.config":               "> /vol/conf-d/advanced.config",
+		"cd /etc/rabbitmq/conf.d/ && ls /etc/rabbitmq/conf.d":  "cd /vol/conf-d/ && ls /vol/conf-d",
+		"x=/etc/rabbitmq/enabled_plugins":                      "x=/pods/p0/image/etc/rabbitmq/enabled_plugins",
+		"/bin/sh -c true":                                      "/bin/sh -c true",
+	} {
+		if got := p.rewriteText(mounts, in); got != want {
+			t.Errorf("rewriteText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

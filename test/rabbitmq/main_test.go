@@ -231,6 +231,7 @@ func (h *harness) renderFile(t *testing.T, cfg string) []byte {
 var scenarioConfigs = map[string]string{
 	"tls":              "TestTLS",
 	"community-plugin": "TestCommunityPlugin (a template: the test fills in its download URL and sha256)",
+	"default-user":     "TestDefaultUserPassword (one fresh pod per awkward username/password)",
 }
 
 // configNames lists configs/*.yaml (without extension), filtered by RABBITMQ_E2E_CONFIGS.

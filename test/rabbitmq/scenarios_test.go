@@ -142,9 +142,11 @@ const validatorEval = `
 logger:set_primary_config(level, warning),
 logger:update_handler_config(default, #{filter_default => log, filters => [],
     formatter => {logger_formatter, #{single_line => true, template => [level, ": ", msg, "\n"]}}}),
-[PluginsDir | Files] = init:get_plain_arguments(),
+[PluginsDir | Args] = init:get_plain_arguments(),
+{AdvFiles, Files} = lists:partition(fun(F) -> filename:extension(F) =:= ".config" end, Args),
+Adv = case AdvFiles of [] -> undefined; [A] -> A end,
 Ctx = #{plugins_path => PluginsDir, os_type => os:type()},
-R = try rabbit_prelaunch_conf:generate_config_from_cuttlefish_files(Ctx, Files, undefined) of
+R = try rabbit_prelaunch_conf:generate_config_from_cuttlefish_files(Ctx, Files, Adv) of
       Config when is_list(Config) ->
         CF = proplists:get_value(cluster_formation, proplists:get_value(rabbit, Config, []), []),
         case proplists:get_value(peer_discovery_backend, CF) of
@@ -160,7 +162,8 @@ timer:sleep(100),
 halt(R).`
 
 // validateConf runs the broker's own configuration pipeline (rabbit_prelaunch_conf, cuttlefish with the schemas of
-// every plugin shipped) on the files, without booting: ~1-3 s.
+// every plugin shipped) on the files, without booting: ~1-3 s. A file named *.config is the advanced config
+// (Erlang terms, overlaid on the cuttlefish result, as RABBITMQ_ADVANCED_CONFIG_FILE is at boot).
 func validateConf(files ...string) (bool, string) {
 	plugins := filepath.Join(h.rmqHome, "plugins")
 	args := append([]string{"-noshell", "-noinput", "-boot", "start_clean", "-eval", validatorEval, "-extra", plugins}, files...)
@@ -211,10 +214,16 @@ func TestConfigAcceptance(t *testing.T) {
 				t.Errorf("enabled_plugins names plugins that RabbitMQ %s does not have (they would be ignored silently): %v", h.rmqVer, miss)
 			}
 			// Offline: the broker's own config pipeline.
+			files := []string{filepath.Join(d.dir, "rendered-rabbitmq.conf")}
+			if cpath, local, ok := pp.advancedConfig(); ok {
+				// spec.defaultUser: the setup container's advanced.config, overlaid as at boot.
+				files = append(files, local)
+				t.Logf("offline validation includes %s (written by the setup container)", cpath)
+			}
 			var ok bool
 			var out string
 			timed(t, name+": 1 offline config validation (cuttlefish)", "", func() {
-				ok, out = validateConf(filepath.Join(d.dir, "rendered-rabbitmq.conf"))
+				ok, out = validateConf(files...)
 			})
 			if !ok {
 				t.Fatalf("rendered rabbitmq.conf rejected by RabbitMQ %s:\n%s", h.rmqVer, out)
@@ -292,6 +301,22 @@ func TestConfigAcceptanceNegativeControls(t *testing.T) {
 		t.Errorf("offline validation accepted a mistyped key (ok=%v):\n%s", ok, out)
 	} else {
 		t.Logf("offline validation rejects the typo, as it must: %s", firstLine(out))
+	}
+	// The advanced config (spec.defaultUser writes one) is part of the offline validation, and can fail it too.
+	goodConf := filepath.Join(d.dir, "good-rabbitmq.conf")
+	_ = os.WriteFile(goodConf, []byte(conf), 0o644)
+	for _, adv := range []struct{ name, text string }{
+		{"good-advanced.config", `[{rabbit, [{default_user, <<"u">>}, {default_pass, <<"p\\\"#">>}]}].` + "\n"},
+		{"unterminated-advanced.config", `[{rabbit, [{default_user, <<"u">>}, {default_pass, <<"p\">>}]}].` + "\n"},
+	} {
+		af := filepath.Join(d.dir, adv.name)
+		_ = os.WriteFile(af, []byte(adv.text), 0o600)
+		ok, out := validateConf(goodConf, af)
+		if want := adv.name == "good-advanced.config"; ok != want {
+			t.Errorf("offline validation of %s (%s): valid=%v, want %v:\n%s", adv.name, strings.TrimSpace(adv.text), ok, want, out)
+		} else {
+			t.Logf("offline validation with %s: valid=%v, as it must (%s)", adv.name, ok, firstLine(out))
+		}
 	}
 	// A real boot must fail (BOOT FAILED, non-zero exit) and name the key.
 	p, err := d.newPod(d.ordinalNames()[0])
