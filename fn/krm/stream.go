@@ -328,8 +328,9 @@ func (p *pipeline) generate(functionConfig *yaml.RNode) (Results, error) {
 	}
 	var results Results
 	failed := false
+	to := Target{Place: true, Package: packageItems(rl, configs)}
 	for _, cfg := range configs {
-		objs, res := Generate([]*yaml.RNode{cfg}, Target{Place: true, Package: packageItems(rl, configs)})
+		objs, res := Generate([]*yaml.RNode{cfg}, to)
 		results = append(results, res...)
 		failed = failed || res.ExitCode() != 0
 		if !failed {

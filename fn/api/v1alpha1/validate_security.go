@@ -77,10 +77,13 @@ func validateCommunityPlugins(errs *FieldErrors, plugins []CommunityPlugin) {
 	}
 }
 
+// unsafeURLChars could end the Erlang string the URL is written into, or split it.
+const unsafeURLChars = "\"\\' `\t"
+
 // checkPluginURL returns "" for an http(s) URL of a .ez archive named after the plugin.
 func checkPluginURL(p CommunityPlugin) string {
 	u, err := url.Parse(p.URL)
-	if p.URL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(p.URL, "\\\"' `"+"`") {
+	if p.URL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(p.URL, unsafeURLChars) {
 		return fmt.Sprintf("%q is not a plugin download URL: write https://HOST/PATH/%s-VERSION.ez (no query string)", p.URL, nameOr(p.Name))
 	}
 	file := path.Base(u.Path)
