@@ -20,6 +20,10 @@
 #                      a busy default port is replaced by the next free one; an explicitly set busy port is an error
 #   K8S_SERVICE_CIDR   10.0.0.0/24        K8S_NODE_PORT_RANGE 30000-32767
 #   K8S_READY_TIMEOUT  120 (seconds)      K8S_STOP_GRACE 10 (seconds before SIGKILL)
+# Knobs for test/cluster (a real node needs them; unset for test/k8s):
+#   K8S_ADVERTISE_ADDRESS      the apiserver's advertise address (the `kubernetes` Endpoints; pods reach it there)
+#   K8S_APISERVER_EXTRA_SANS   more subjectAltName entries for the serving cert, e.g. DNS:kubernetes.default.svc.cluster.local
+#   K8S_APISERVER_EXTRA_FLAGS  more kube-apiserver flags (word-split), e.g. the kubelet client certificate
 # (No ETCD_* names on purpose: etcd reads every ETCD_* environment variable as a flag.)
 set -euo pipefail
 
@@ -64,7 +68,8 @@ ldflags() {
   echo "$f"
 }
 
-BINARIES=(etcd kube-apiserver kube-controller-manager kubectl yaml2json)
+# kubelet, kube-scheduler and kube-proxy serve test/cluster (the real node); one build shares the graph.
+BINARIES=(etcd kube-apiserver kube-controller-manager kubectl yaml2json kubelet kube-scheduler kube-proxy)
 pkg_of() {
   case "$1" in
     etcd | yaml2json) echo "./cmd/$1" ;;
@@ -100,7 +105,11 @@ do_build() {
 
 # ---------------------------------------------------------------------------------------- pki ---
 gen_pki() {
-  [ -f "$PKI/admin.crt" ] && [ -f "$PKI/kcm.crt" ] && [ -f "$PKI/sa.key" ] && return 0
+  local sans="IP:127.0.0.1,IP:$(first_service_ip),DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
+  sans+="${K8S_APISERVER_EXTRA_SANS:+,$K8S_APISERVER_EXTRA_SANS}"
+  # a changed SAN list (another knob value) regenerates everything: a stale serving cert fails TLS in pods
+  [ -f "$PKI/admin.crt" ] && [ -f "$PKI/kcm.crt" ] && [ -f "$PKI/sa.key" ] &&
+    [ "$(cat "$PKI/apiserver.sans" 2>/dev/null)" = "$sans" ] && return 0
   need openssl
   rm -rf "$PKI"; mkdir -p "$PKI"; chmod 700 "$PKI"
   local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
@@ -115,7 +124,8 @@ gen_pki() {
   }
   local client="extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
   sign apiserver "/CN=kube-apiserver" \
-    "subjectAltName=IP:127.0.0.1,IP:$(first_service_ip),DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+    "subjectAltName=$sans\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+  echo "$sans" >"$PKI/apiserver.sans"
   sign admin "/O=system:masters/CN=rabbitmq-krm-test-admin" "$client"
   sign kcm "/CN=system:kube-controller-manager" "$client"
   openssl ecparam -name prime256v1 -genkey -noout -out "$PKI/sa.key" 2>/dev/null
@@ -238,6 +248,9 @@ do_start() {
   # without a default route (sandboxes) it cannot find one, so give it TEST-NET-1 (never routed).
   local adv=()
   awk 'NR > 1 && $2 == "00000000" {f = 1} END {exit !f}' /proc/net/route 2>/dev/null || adv=(--advertise-address=192.0.2.1)
+  [ -z "${K8S_ADVERTISE_ADDRESS:-}" ] || adv=(--advertise-address="$K8S_ADVERTISE_ADDRESS")
+  local extra=()
+  read -r -a extra <<<"${K8S_APISERVER_EXTRA_FLAGS:-}"
   launch kube-apiserver "$dir/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:$K8S_ETCD_PORT" \
     --bind-address=127.0.0.1 --secure-port="$K8S_APISERVER_PORT" "${adv[@]}" \
@@ -247,7 +260,7 @@ do_start() {
     --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
     --service-cluster-ip-range="$K8S_SERVICE_CIDR" --service-node-port-range="$K8S_NODE_PORT_RANGE" \
     --authorization-mode=Node,RBAC --allow-privileged=true --profiling=false \
-    --cert-dir="$K8S_RUN_DIR/apiserver-certs"
+    --cert-dir="$K8S_RUN_DIR/apiserver-certs" "${extra[@]}"
   wait_ready kube-apiserver "https://127.0.0.1:$K8S_APISERVER_PORT/readyz" \
     --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key"
   log "kube-apiserver ready after $(($(now_ms) - t0)) ms"
