@@ -214,8 +214,8 @@ func TestKRMInvalidConfigGeneratesNothing(t *testing.T) {
 			t.Errorf("results lack %q:\n%s", want, raw)
 		}
 	}
-	if !strings.Contains(stderr, "[error] rabbitmq-krm.dev/v1alpha1/RabbitMQCluster/rabbitmq spec.exposure.nodePorts.amqp: 99999") {
-		t.Errorf("stderr lacks the error line: %s", stderr)
+	if stderr != "" { // the input is kpt's (path annotations): kpt prints the results itself
+		t.Errorf("kpt would show the results twice: stderr %q", stderr)
 	}
 }
 

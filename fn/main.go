@@ -68,10 +68,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // runKRM speaks the KRM function protocol (kustomize, kpt, Argo CD through kustomize).
 // krm.Execute is the SDK's framework.Execute with Processor, with the same output, written
-// as it is produced instead of kept as one tree (README, Performance).
+// as it is produced instead of kept as one tree (README, Performance). It writes the
+// results to stderr itself where the orchestrator would not show them.
 func runKRM(stdin io.Reader, stdout, stderr io.Writer) int {
-	if err := krm.Execute(stdin, stdout); err != nil {
-		printResults(stderr, err)
+	if err := krm.Execute(stdin, stdout, stderr); err != nil {
+		if _, ok := err.(krm.Results); !ok {
+			fmt.Fprintf(stderr, "[error] %v\n", err)
+		}
 		return 1
 	}
 	return 0

@@ -21,13 +21,19 @@ rm -rf "$hosts"; mkdir -p "$hosts"
 trap 'rm -rf "$hosts" out/kh-*' EXIT
 
 # host NAME COMPONENT...: a kustomization at depth 2 (like overlays/*), so the generator's
-# exec path ../../bin/rabbitmq-krm resolves, whose config is the base plus the components.
+# exec path ../../bin/rabbitmq-krm resolves, whose config is the base plus the components
+# (overlays/COMPONENT, or /PATH from the repository root).
+# The base is the article's RabbitMQ 3.8.34, where dns discovery races (no lock): dns units
+# are checked on 4.2 (testdata/kustomize-components/rabbitmq-4.2), and refused on the base.
+on42=/testdata/kustomize-components/rabbitmq-4.2
 host() {
   local dir="out/kh-$1"; shift
   mkdir -p "$dir/config"
   printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\ngenerators:\n- config\n' >"$dir/kustomization.yaml"
   { printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ../../../generators\ncomponents:\n'
-    for c in "$@"; do printf -- '- ../../../overlays/%s\n' "$c"; done; } >"$dir/config/kustomization.yaml"
+    for c in "$@"; do
+      case "$c" in /*) printf -- '- ../../..%s\n' "$c" ;; *) printf -- '- ../../../overlays/%s\n' "$c" ;; esac
+    done; } >"$dir/config/kustomization.yaml"
   echo "$dir"
 }
 
@@ -57,7 +63,8 @@ for k in $(find bases overlays -name kustomization.yaml | sort); do
   case "$dir" in */config) continue;; esac   # generator configs, built by their parent
   if grep -q '^kind: Component' "$k"; then
     name=$(echo "$dir" | tr / _)
-    golden "$(host "$name" "${dir#overlays/}")" "$name"
+    extra=(); [ "$dir" = overlays/discovery/dns ] && extra=("$on42")
+    golden "$(host "$name" "${dir#overlays/}" "${extra[@]}")" "$name"
   else
     golden "$dir" "$(echo "$dir" | tr / _)"
   fi
@@ -70,7 +77,8 @@ declare -A exposure=([clusterip]='type: ClusterIP' [nodeport]='type: NodePort' [
 for d in "${!backend[@]}"; do
   for e in "${!exposure[@]}"; do
     name="combo-$d-$e"; out="$hosts/$name.yaml"
-    if build "$(host "$name" "discovery/$d" "exposure/$e")" "$out" \
+    extra=(); [ "$d" = dns ] && extra=("$on42")
+    if build "$(host "$name" "discovery/$d" "exposure/$e" "${extra[@]}")" "$out" \
       && grep -q "peer_discovery_backend = ${backend[$d]}" "$out" && grep -q "${exposure[$e]}" "$out"; then
       passed=$((passed+1))
     else
@@ -79,5 +87,22 @@ for d in "${!backend[@]}"; do
   done
 done
 log "combinations of discovery x exposure built and checked"
+
+# What a kustomize user sees of the function's verdicts: kustomize prints a function's stderr
+# and drops its results. An error fails the build with the field named; a warning is printed
+# and the build goes on.
+refused="$hosts/dns-on-3.8.out"
+if "$kustomize" build --enable-alpha-plugins --enable-exec "$(host dns-on-3.8 discovery/dns)" >"$refused" 2>"$refused.err"; then
+  log "FAIL dns discovery on RabbitMQ 3.8.34 was rendered; it must be refused"; failed=$((failed+1))
+elif ! grep -q '^\[error\] .* spec.discovery.mode: dns discovery can form separate clusters on RabbitMQ 3.8.34' "$refused.err" || [ -s "$refused" ]; then
+  log "FAIL dns on 3.8.34: want the error on stderr and no output, got: $(cat "$refused.err")"; failed=$((failed+1))
+else
+  passed=$((passed+1)); log "ok   dns on 3.8.34 refused with the field named"
+fi
+if grep -q '^\[warning\] .* spec.plugins\[0\]: rabbitmq_delayed_message_exchange is a community plugin' "$hosts/bases_rabbitmq.yaml.err"; then
+  passed=$((passed+1)); log "ok   warnings reach kustomize's stderr"
+else
+  log "FAIL the base's community-plugin warning is not on kustomize's stderr: $(cat "$hosts/bases_rabbitmq.yaml.err")"; failed=$((failed+1))
+fi
 echo "kustomize: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

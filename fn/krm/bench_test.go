@@ -13,6 +13,7 @@ package krm
 
 import (
 	"bytes"
+	"io"
 	"fmt"
 	"os"
 	"strings"
@@ -192,7 +193,7 @@ func benchPackageResourceList(b *testing.B, n int) []byte {
 
 // benchKRM runs the whole KRM path the way fn/main.go does: bytes in, bytes out.
 func benchKRM(in []byte, out *bytes.Buffer) error {
-	return Execute(bytes.NewReader(in), out)
+	return Execute(bytes.NewReader(in), out, io.Discard)
 }
 
 // benchKRMSDK is the SDK's way, which Execute replaced: framework.Execute with Processor.

@@ -58,13 +58,7 @@ func generateOne(node *yaml.RNode, pkg []*yaml.RNode) ([]*yaml.RNode, Results) {
 	if err != nil {
 		return nil, Results{result(ref, file, Error, "(document)", err.Error())}
 	}
-	c, err := v1alpha1.Decode([]byte(text))
-	if err == nil {
-		c.Default()
-		if errs := c.Validate(); len(errs) > 0 {
-			err = errs
-		}
-	}
+	c, err := v1alpha1.Load([]byte(text))
 	if err != nil {
 		return nil, fieldResults(ref, file, err)
 	}
@@ -184,11 +178,16 @@ func placeInPackage(config *yaml.RNode, objs []*yaml.RNode) {
 	}
 }
 
-// Message formats a result as one line: "[error] apiVersion/kind/name field: message".
+// Message formats a result as one line, as kpt prints it:
+// "[error] apiVersion/kind/[namespace/]name field: message".
 func Message(r *Result) string {
 	s := fmt.Sprintf("[%s]", r.Severity)
-	if r.ResourceRef != nil {
-		s += fmt.Sprintf(" %s/%s/%s", r.ResourceRef.APIVersion, r.ResourceRef.Kind, r.ResourceRef.Name)
+	if ref := r.ResourceRef; ref != nil {
+		s += fmt.Sprintf(" %s/%s/", ref.APIVersion, ref.Kind)
+		if ref.Namespace != "" {
+			s += ref.Namespace + "/"
+		}
+		s += ref.Name
 	}
 	if r.Field != nil && r.Field.Path != "" {
 		return s + " " + r.Field.Path + ": " + r.Message

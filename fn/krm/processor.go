@@ -93,16 +93,38 @@ func configsOf(rl *ResourceList) ([]*yaml.RNode, error) {
 	return configs, nil
 }
 
-// packageItems are the items when they are a kpt package that keeps the output: in package
-// mode (the configs are items), or when the functionConfig is itself one of the items (kpt
-// passes the configPath file along); nil for a kustomize generator, which gets no items.
+// packageItems are the items when they are a kpt package that keeps the output: the config
+// is itself an item that kpt read from a package file (package mode, or a Kptfile configPath,
+// which kpt passes along as an item). Only kpt sets the path annotations: kustomize also
+// sends its generator config as an item, with local-config and index annotations but no
+// path, and keeps nothing (testdata/captured/kustomize-generator.yaml).
 func packageItems(rl *ResourceList, configs []*yaml.RNode) []*yaml.RNode {
 	for _, item := range rl.Items {
-		if isConfig(item) && identityOf(item) == identityOf(configs[0]) {
+		if isConfig(item) && identityOf(item) == identityOf(configs[0]) && fromPackageFile(item) {
 			return rl.Items
 		}
 	}
 	return nil
+}
+
+// fromPackageFile reports whether kpt read n from a file of a package.
+func fromPackageFile(n *yaml.RNode) bool {
+	if !hasMapMetadata(n) {
+		return false
+	}
+	a := n.GetAnnotations()
+	return a[kioutil.PathAnnotation] != "" || a[kioutil.LegacyPathAnnotation] != ""
+}
+
+// SentByKpt reports whether the input came from kpt, which puts its path annotations on every
+// item it reads from a package (kustomize puts none on a generator's input).
+func SentByKpt(items []*yaml.RNode) bool {
+	for _, item := range items {
+		if fromPackageFile(item) {
+			return true
+		}
+	}
+	return false
 }
 
 // identity is what makes two objects the same object for the API server.

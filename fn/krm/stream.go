@@ -24,11 +24,18 @@ import (
 //
 // Input that is not wrapped in a ResourceList (a plain YAML stream), or whose comments yaml.v3
 // would carry from one item to the next (see commentsCarryOver), goes the SDK's way.
-func Execute(in io.Reader, out io.Writer) error {
+//
+// Every result is also written to log as one line (see Message), unless kpt sent the input:
+// kustomize (and Argo CD through it) prints a function's stderr but never its results, so
+// warnings would go unseen; kpt prints both, so it would show them twice.
+func Execute(in io.Reader, out, log io.Writer) error {
 	rw := &kio.ByteReadWriter{Reader: in, KeepReaderAnnotations: true}
 	items, err := rw.Read()
 	if err != nil {
 		return errors.WrapPrefixf(err, "failed to read ResourceList input")
+	}
+	if SentByKpt(items) {
+		log = nil
 	}
 	nodeAnnos, err := kio.PreprocessResourcesForInternalAnnotationMigration(items)
 	if err != nil {
@@ -37,20 +44,20 @@ func Execute(in io.Reader, out io.Writer) error {
 	if rw.WrappingKind != "" && !commentsCarryOver(items) {
 		if index, ok := indexItems(items); ok {
 			p := &pipeline{items: items, index: index, nodeAnnos: nodeAnnos}
-			return p.execute(out, rw)
+			return p.execute(out, log, rw)
 		}
 	}
-	return executeInMemory(out, rw, items, nodeAnnos)
+	return executeInMemory(out, log, rw, items, nodeAnnos)
 }
 
 // executeInMemory is the rest of framework.Execute as it is.
-func executeInMemory(out io.Writer, rw *kio.ByteReadWriter, items []*yaml.RNode, nodeAnnos map[string]map[string]string) error {
+func executeInMemory(out, log io.Writer, rw *kio.ByteReadWriter, items []*yaml.RNode, nodeAnnos map[string]map[string]string) error {
 	rl := ResourceList{Items: items, FunctionConfig: rw.FunctionConfig}
 	retErr := Processor{}.Process(&rl)
 	if err := kio.ReconcileInternalAnnotations(rl.Items, nodeAnnos); err != nil {
 		return err
 	}
-	if err := setResults(rw, rl.Results); err != nil {
+	if err := setResults(rw, rl.Results, log); err != nil {
 		return err
 	}
 	// yaml.v3 writes in 128-byte pieces: buffer them into fewer writes.
@@ -67,10 +74,15 @@ func executeInMemory(out io.Writer, rw *kio.ByteReadWriter, items []*yaml.RNode,
 }
 
 // setResults is framework.Execute's: new results replace the input's, as YAML that went
-// through a text round trip.
-func setResults(rw *kio.ByteReadWriter, results Results) error {
+// through a text round trip. They are also written to log, one line each, when it is set.
+func setResults(rw *kio.ByteReadWriter, results Results, log io.Writer) error {
 	if len(results) == 0 {
 		return nil
+	}
+	if log != nil {
+		for _, r := range results {
+			fmt.Fprintln(log, Message(r))
+		}
 	}
 	b, err := yaml.Marshal(results)
 	if err != nil {
@@ -281,7 +293,7 @@ type encoded struct {
 	placement  map[string]string // its placement annotations before reconciling, see upsert
 }
 
-func (p *pipeline) execute(out io.Writer, rw *kio.ByteReadWriter) error {
+func (p *pipeline) execute(out, log io.Writer, rw *kio.ByteReadWriter) error {
 	p.useInternal, p.useLegacy, p.formatErr = annotationsFormat(p.nodeAnnos)
 	results, err := p.generate(rw.FunctionConfig)
 	if err != nil {
@@ -301,7 +313,7 @@ func (p *pipeline) execute(out io.Writer, rw *kio.ByteReadWriter) error {
 	if err := kio.ReconcileInternalAnnotations(kept, p.nodeAnnos); err != nil {
 		return err
 	}
-	if err := setResults(rw, results); err != nil {
+	if err := setResults(rw, results, log); err != nil {
 		return err
 	}
 	for _, item := range kept {

@@ -2,6 +2,7 @@ package krm
 
 import (
 	"bytes"
+	"io"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -34,7 +35,7 @@ func sdkExecute(in []byte) (out string, err error, panicked any) {
 func ourExecute(in []byte) (out string, err error, panicked any) {
 	defer func() { panicked = recover() }()
 	var b bytes.Buffer
-	err = Execute(bytes.NewReader(in), &b)
+	err = Execute(bytes.NewReader(in), &b, io.Discard)
 	return b.String(), err, nil
 }
 

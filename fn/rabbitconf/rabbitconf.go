@@ -21,6 +21,10 @@ const (
 	PortPrometheus = 15692
 	PortEPMD       = 4369
 	PortDist       = 25672
+	// Stream replicas copy data between nodes over ports from this range (streams are in the
+	// core since 3.9: any queue can be a stream, with or without the stream plugin).
+	PortStreamReplicationFirst = 6000
+	PortStreamReplicationLast  = 6500
 
 	PortAMQPS         = 5671
 	PortManagementTLS = 15671
@@ -112,6 +116,9 @@ func conf(c *v1alpha1.RabbitMQCluster) *document {
 	queues(d, series)
 	resources(d, c)
 	listeners(d, c.Spec.TLS)
+	for _, p := range EnabledProtocols(c) {
+		p.listeners(d, c.Spec.TLS)
+	}
 	d.section("Security")
 	d.comment("guest/guest only ever works from localhost.")
 	d.set("loopback_users.guest", true)
@@ -155,10 +162,11 @@ func clusterFormation(d *document, c *v1alpha1.RabbitMQCluster, series v1alpha1.
 	case v1alpha1.DiscoveryDNS:
 		d.set("cluster_formation.peer_discovery_backend", "rabbit_peer_discovery_dns")
 		d.set("cluster_formation.dns.hostname", n.HeadlessFQDN())
-		if series.AtLeast(3, 9) {
-			d.comment("No randomized startup delay: since 3.8.18 nodes take a cluster-wide lock while they form the cluster (4.0 rejects the delay settings).")
+		// Validate refuses 3.8.18 to 3.12: there the dns backend neither locks nor waits.
+		if series.AtLeast(3, 13) {
+			d.comment("The dns backend takes no lock: from 3.13 booting nodes sort what they discover and agree on one seed to join (4.0 rejects the delay settings).")
 		} else {
-			d.comment("DNS has no registry to lock: a random delay keeps parallel first boots from forming separate clusters (3.8.0-3.8.17; later 3.8 patches lock instead).")
+			d.comment("The dns backend takes no lock: a random delay keeps parallel first boots from forming separate clusters (3.8.8-3.8.17; from 3.8.18 to 3.12 dns discovery is refused).")
 			d.set("cluster_formation.randomized_startup_delay_range.min", 0)
 			d.set("cluster_formation.randomized_startup_delay_range.max", 30)
 		}

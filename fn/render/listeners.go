@@ -53,8 +53,18 @@ func (k *cluster) prometheusListeners() []listener {
 	return l
 }
 
+// protocolListeners are the listeners of the protocol plugins that spec.plugins enables.
+func (k *cluster) protocolListeners() []listener {
+	var l []listener
+	for _, p := range rabbitconf.EnabledProtocols(k.RabbitMQCluster) {
+		l = append(l, k.pick(listener{p.Name, p.Port}, listener{p.TLSName, p.TLSPort})...)
+	}
+	return l
+}
+
 func (k *cluster) clientListeners() []listener {
-	return append(append(k.amqpListeners(), k.managementListeners()...), k.prometheusListeners()...)
+	l := append(append(k.amqpListeners(), k.managementListeners()...), k.prometheusListeners()...)
+	return append(l, k.protocolListeners()...)
 }
 
 func (l listener) servicePort() corev1.ServicePort { return servicePort(l.name, l.port) }

@@ -25,13 +25,8 @@ func (k *cluster) networkPolicies() []Object {
 	for _, l := range k.clientListeners() {
 		clientPorts = append(clientPorts, policyPort(l.port))
 	}
-	cliRange := policyPort(cliPortFirst)
-	cliRange.EndPort = ptr(int32(cliPortLast))
 	policies := []Object{k.networkPolicy(k.meta(k.names.NetworkPolicy()), k.selector(),
-		networkingv1.NetworkPolicyIngressRule{
-			From:  []networkingv1.NetworkPolicyPeer{own},
-			Ports: []networkingv1.NetworkPolicyPort{policyPort(rabbitconf.PortEPMD), policyPort(rabbitconf.PortDist), cliRange},
-		},
+		networkingv1.NetworkPolicyIngressRule{From: []networkingv1.NetworkPolicyPeer{own}, Ports: k.interNodePorts()},
 		networkingv1.NetworkPolicyIngressRule{From: k.clientPeers(), Ports: clientPorts},
 	)}
 	if e := k.Spec.Discovery.Etcd; e != nil && e.Deploy {
@@ -42,6 +37,16 @@ func (k *cluster) networkPolicies() []Object {
 		))
 	}
 	return policies
+}
+
+// interNodePorts are what nodes open to each other: epmd, distribution, the CLI range and,
+// for stream replicas (core since 3.9), the stream replication range.
+func (k *cluster) interNodePorts() []networkingv1.NetworkPolicyPort {
+	ports := []networkingv1.NetworkPolicyPort{policyPort(rabbitconf.PortEPMD), policyPort(rabbitconf.PortDist), policyPortRange(cliPortFirst, cliPortLast)}
+	if k.series.AtLeast(3, 9) {
+		ports = append(ports, policyPortRange(rabbitconf.PortStreamReplicationFirst, rabbitconf.PortStreamReplicationLast))
+	}
+	return ports
 }
 
 func (k *cluster) networkPolicy(meta metav1.ObjectMeta, selector map[string]string, rules ...networkingv1.NetworkPolicyIngressRule) Object {
@@ -69,6 +74,12 @@ func (k *cluster) clientPeers() []networkingv1.NetworkPolicyPeer {
 		peers = append(peers, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: cidr}})
 	}
 	return peers
+}
+
+func policyPortRange(first, last int32) networkingv1.NetworkPolicyPort {
+	p := policyPort(first)
+	p.EndPort = ptr(last)
+	return p
 }
 
 func policyPort(port int32) networkingv1.NetworkPolicyPort {

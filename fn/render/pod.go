@@ -17,8 +17,13 @@ import (
 const (
 	homeDir      = "/var/lib/rabbitmq" // HOME of the rabbitmq user: the cookie lives here
 	dataDir      = "/var/lib/rabbitmq/mnesia"
-	confDir      = "/etc/rabbitmq/conf.d"
-	configSource = "/tmp/rabbitmq-krm-config" // the ConfigMap's rabbitmq.conf, copied into confDir
+	// mainConfigFile is where every RabbitMQ image looks for rabbitmq.conf. It must exist:
+	// the 3.8 images' entrypoint writes one there when it is missing (with
+	// loopback_users.guest = false), which fails on a read-only root and crash-loops the pod.
+	mainConfigFile = "/etc/rabbitmq/rabbitmq.conf"
+	// confDir is an emptyDir: it hides the image's own conf.d files, which RabbitMQ reads after
+	// rabbitmq.conf (the 3.9+ images' 10-defaults.conf sets loopback_users.guest = false).
+	confDir = "/etc/rabbitmq/conf.d"
 	pluginsDir   = "/etc/rabbitmq/plugins"
 	cookieSecret = "/tmp/erlang-cookie-secret"
 	userSecret   = "/tmp/default-user-secret"
@@ -26,7 +31,6 @@ const (
 	imagePluginsDir     = "/opt/rabbitmq/plugins"
 	communityPluginsDir = "/opt/rabbitmq-krm/plugins"
 	podInfoDir          = "/etc/pod-info"
-	confFileName        = "10-rabbitmq-krm.conf"
 	// advancedConfigFile holds the default user's credentials as Erlang terms: rabbitmq.conf
 	// would cut a password at '#', expand "$(...)" and trim spaces. conf.d loads *.conf only.
 	advancedConfigFile = confDir + "/advanced.config"
@@ -147,16 +151,15 @@ func initResources(memory string) corev1.ResourceRequirements {
 //   - the cookie, copied from the Secret into HOME as a 0600 file: Erlang refuses a cookie
 //     file others can read, and the cookie must never be in env or args (visible in ps) nor
 //     on the shared data volume;
-//   - conf.d: the generated rabbitmq.conf and, with spec.defaultUser, a 0600 advanced.config
-//     with the default user's credentials read from its Secret (never in the ConfigMap), as
-//     Erlang binaries, so every character of a password arrives intact.
+//   - with spec.defaultUser, a 0600 conf.d/advanced.config with the default user's
+//     credentials read from its Secret (never in the ConfigMap), as Erlang binaries, so every
+//     character of a password arrives intact.
 func (k *cluster) setupContainer() corev1.Container {
 	cookie := homeDir + "/" + cookieFileName
-	script := fmt.Sprintf("set -eu; cp %s/%s %s; chmod 600 %s; cp %s/%s %s/%s", cookieSecret, cookieFileName, cookie, cookie, configSource, confFileName, confDir, confFileName)
+	script := fmt.Sprintf("set -eu; cp %s/%s %s; chmod 600 %s", cookieSecret, cookieFileName, cookie, cookie)
 	mounts := []corev1.VolumeMount{
 		{Name: volCookie, MountPath: cookieSecret, ReadOnly: true},
 		{Name: volHome, MountPath: homeDir},
-		{Name: volConfig, MountPath: configSource, ReadOnly: true},
 		{Name: volConfD, MountPath: confDir},
 	}
 	if k.Spec.DefaultUser != nil {
@@ -214,6 +217,7 @@ func (k *cluster) rabbitmqMounts() []corev1.VolumeMount {
 	mounts := []corev1.VolumeMount{
 		{Name: volHome, MountPath: homeDir},
 		{Name: k.names.DataVolume(), MountPath: dataDir},
+		{Name: volConfig, MountPath: mainConfigFile, SubPath: keyRabbitmqConf, ReadOnly: true},
 		{Name: volConfD, MountPath: confDir, ReadOnly: true},
 		{Name: volPlugins, MountPath: pluginsDir, ReadOnly: true},
 		{Name: volPodInfo, MountPath: podInfoDir, ReadOnly: true},
@@ -289,7 +293,7 @@ func (k *cluster) volumes() []corev1.Volume {
 		{Name: volTmp, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 		{Name: volLogs, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 		{Name: volConfD, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
-		k.configMapVolume(volConfig, keyRabbitmqConf, confFileName),
+		k.configMapVolume(volConfig, keyRabbitmqConf, keyRabbitmqConf),
 		k.configMapVolume(volPlugins, keyEnabledPlugins, keyEnabledPlugins),
 		secretVolume(volCookie, k.Spec.ErlangCookie.SecretName, []corev1.KeyToPath{{Key: k.Spec.ErlangCookie.SecretKey, Path: cookieFileName}}),
 		{Name: volPodInfo, VolumeSource: corev1.VolumeSource{DownwardAPI: &corev1.DownwardAPIVolumeSource{
@@ -335,7 +339,8 @@ func (k *cluster) configMapVolume(name, key, path string) corev1.Volume {
 
 // preStopCommand drains the node gracefully: wait until quorum queues (and, before 4.0,
 // mirrored queues) keep a majority without this node, then move its clients away. A pod
-// labelled skipPreStopChecks=true skips the waiting (full-cluster shutdowns).
+// labelled skipPreStopChecks=true skips the waiting (full-cluster shutdowns). It fails only
+// when a running node cannot be drained.
 func (k *cluster) preStopCommand() []string {
 	t := *k.Spec.TerminationGracePeriodSeconds
 	script := fmt.Sprintf(`if [ "$(cat %s/%s 2>/dev/null)" = "true" ]; then exit 0; fi; `, podInfoDir, SkipPreStopChecksLabel)
@@ -343,6 +348,8 @@ func (k *cluster) preStopCommand() []string {
 	if !k.series.AtLeast(4, 0) {
 		script += fmt.Sprintf(" && rabbitmq-upgrade await_online_synchronized_mirror -t %d", t)
 	}
-	script += fmt.Sprintf(" || true; rabbitmq-upgrade drain -t %d", t)
+	// A node that is not running (paused by pause_minority when the whole cluster stops) has
+	// nothing to drain: then a failed drain is success, or the kubelet records FailedPreStopHook.
+	script += fmt.Sprintf(" || true; rabbitmq-upgrade drain -t %d || ! rabbitmq-diagnostics -q check_running", t)
 	return []string{"/bin/sh", "-c", script}
 }

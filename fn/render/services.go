@@ -66,6 +66,9 @@ func (k *cluster) clientService() Object {
 		amqpNodePort, managementNodePort = x.NodePorts.AMQP, x.NodePorts.Management
 	}
 	ports := append(servicePorts(k.amqpListeners(), amqpNodePort), servicePorts(k.managementListeners(), managementNodePort)...)
+	for _, l := range k.protocolListeners() { // node ports, where exposed, are allocated
+		ports = append(ports, l.servicePort())
+	}
 	svc := &corev1.Service{
 		TypeMeta:   typeMeta("v1", "Service"),
 		ObjectMeta: k.meta(k.names.ClientService()),

@@ -2,6 +2,8 @@ package render
 
 import (
 	"fmt"
+	"path"
+	"strings"
 
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
 )
@@ -23,8 +25,7 @@ func (k *cluster) warnings() []Warning {
 		add("spec.discovery.forceNodeCleanup", "members that discovery stops listing are removed from the cluster, including nodes that are only restarting or partitioned; their data is lost")
 	}
 	if nfs := s.Persistence.NFS; nfs != nil && !nfs.PermissionsPrepared {
-		uid, gid := rabbitmqUser(s.Image)
-		add("spec.persistence.nfs.permissionsPrepared", "Kubernetes cannot give the rabbitmq user (uid %d) write access to an NFS export (fsGroup does not apply to NFS): run `chown -R %d:%d %s` on %s, or export it with all_squash,anonuid=%d,anongid=%d; then set permissionsPrepared: true", uid, uid, gid, nfs.Path, nfs.Server, uid, gid)
+		add("spec.persistence.nfs.permissionsPrepared", "%s", k.nfsPreparation(nfs))
 	}
 	if s.Persistence.EmptyDir {
 		add("spec.persistence.emptyDir", "data lives only as long as each pod: a restart loses every message and the node's cluster membership; use it for development only")
@@ -47,7 +48,7 @@ func (k *cluster) pluginWarnings(add func(field, format string, args ...any)) {
 		if _, community := communityPlugins[p]; !community || downloaded[p] {
 			continue
 		}
-		add(field, "%s is a community plugin that official rabbitmq images do not ship: list it in spec.communityPlugins (URL and sha256) to download it, or use an image that contains it, or the nodes will not start", p)
+		add(field, "%s is a community plugin that official rabbitmq images do not ship: the nodes start without it (RabbitMQ logs that an enabled plugin was not found and carries on), so what it provides is silently missing; list it in spec.communityPlugins (URL and sha256) to download it, or use an image that contains it", p)
 		k.checkPluginRelease(field, p, add)
 	}
 }
@@ -59,4 +60,21 @@ func (k *cluster) checkPluginRelease(field, plugin string, add func(field, forma
 		return
 	}
 	add(field, "%s has no release for RabbitMQ %s (the newest is for %s): the node will not start with a plugin built for another series; stay on %s until the plugin is released", plugin, k.series, newest, newest)
+}
+
+// nfsPreparation says what to do on the NFS server before the first apply: Kubernetes
+// creates no directory on an export and cannot chown one.
+func (k *cluster) nfsPreparation(nfs *v1alpha1.NFS) string {
+	uid, gid := rabbitmqUser(k.Spec.Image)
+	prepare := fmt.Sprintf("chown -R %d:%d %s", uid, gid, nfs.Path)
+	missing := ""
+	if nfs.PerPod {
+		dirs := make([]string, k.Replicas())
+		for i := range dirs {
+			dirs[i] = path.Join(nfs.Path, k.names.Pod(i))
+		}
+		prepare = "mkdir -p " + strings.Join(dirs, " ") + " && " + prepare
+		missing = "each pod's PersistentVolume points at its own directory, and a missing one leaves the pod in ContainerCreating (mount failed); "
+	}
+	return fmt.Sprintf("Kubernetes cannot give the rabbitmq user (uid %d) write access to an NFS export (fsGroup does not apply to NFS): %srun `%s` on %s, or export it with all_squash,anonuid=%d,anongid=%d; then set permissionsPrepared: true", uid, missing, prepare, nfs.Server, uid, gid)
 }

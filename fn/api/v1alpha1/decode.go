@@ -13,30 +13,57 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
+// Load decodes, defaults and validates one config in a single pass, so that a misspelt
+// field and an invalid value are reported together. A document that cannot be read as a
+// RabbitMQCluster at all (not YAML, wrong types, wrong apiVersion/kind) stops at that.
+func Load(data []byte) (*RabbitMQCluster, error) {
+	c, unknown, err := decode(data)
+	if err != nil {
+		return nil, err
+	}
+	c.Default()
+	if errs := append(unknown, c.Validate()...); len(errs) > 0 {
+		return nil, errs
+	}
+	return c, nil
+}
+
 // Decode reads one RabbitMQCluster strictly: unknown and duplicate fields, wrong types and a
 // wrong apiVersion/kind are FieldErrors that name the field (with a spelling suggestion for
 // unknown fields). It does not default or validate.
 func Decode(data []byte) (*RabbitMQCluster, error) {
+	c, unknown, err := decode(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(unknown) > 0 {
+		return nil, unknown
+	}
+	return c, nil
+}
+
+// decode returns the config with its unknown and duplicate fields as FieldErrors; err is set
+// when the document cannot be a RabbitMQCluster at all.
+func decode(data []byte) (*RabbitMQCluster, FieldErrors, error) {
 	j, err := yaml.YAMLToJSONStrict(data)
 	if err != nil {
-		return nil, FieldErrors{{Field: "(document)", Message: "is not valid YAML: " + strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")}}
+		return nil, nil, FieldErrors{{Field: "(document)", Message: "is not valid YAML: " + strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")}}
 	}
 	var c RabbitMQCluster
 	strictErrs, err := sigsjson.UnmarshalStrict(j, &c)
 	if err != nil {
-		return nil, FieldErrors{typeError(err)}
+		return nil, nil, FieldErrors{typeError(err)}
 	}
-	var errs FieldErrors
 	if c.APIVersion != APIVersion || c.Kind != Kind {
+		var errs FieldErrors
 		errs.add("apiVersion", "%s/%s is not a config of this function: want apiVersion: %s and kind: %s", orNone(c.APIVersion), orNone(c.Kind), APIVersion, Kind)
+		return nil, nil, errs
 	}
+	var unknown FieldErrors
 	for _, e := range strictErrs {
-		errs = append(errs, strictError(e))
+		unknown = append(unknown, strictError(e))
 	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	return &c, nil
+	return &c, unknown, nil
 }
 
 func orNone(s string) string {

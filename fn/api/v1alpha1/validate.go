@@ -36,6 +36,7 @@ func (c *RabbitMQCluster) Validate() FieldErrors {
 	}
 	validateImage(&errs, "spec.image", s.Image, DefaultImage)
 	c.validateVersion(&errs)
+	c.validateSeriesRules(&errs)
 	for _, msg := range validation.IsDNS1123Subdomain(s.ClusterDomain) {
 		errs.add("spec.clusterDomain", "%q is not a DNS domain (%s); the usual value is cluster.local", s.ClusterDomain, msg)
 	}

@@ -40,20 +40,43 @@ func ParseSeries(v string) (Series, error) {
 
 var tagVersionPattern = regexp.MustCompile(`^(\d+)\.(\d+)(\.\d+)?([-.].*)?$`)
 
+// patchOf reads the patch number of "4.2.1" or of a tag "4.2.1-management" (ok false for
+// "4.2" or "4.2-management").
+func patchOf(version string) (int, bool) {
+	m := tagVersionPattern.FindStringSubmatch(version)
+	if m == nil || m[3] == "" {
+		return 0, false
+	}
+	patch, err := strconv.Atoi(m[3][1:])
+	return patch, err == nil
+}
+
+// imageTag is the tag of an image reference ("" when it has none).
+func imageTag(image string) string {
+	ref, _, _ := strings.Cut(image, "@")
+	slash := strings.LastIndex(ref, "/")
+	colon := strings.LastIndex(ref, ":")
+	if colon <= slash {
+		return ""
+	}
+	return ref[colon+1:]
+}
+
+// Patch is the patch release the config targets, from spec.version ("3.8.16") or else the
+// image tag (rabbitmq:3.8.16-management); ok is false when neither names one (a floating
+// tag such as rabbitmq:3.8-management may move to any patch of the series).
+func (c *RabbitMQCluster) Patch() (patch int, ok bool) {
+	if p, ok := patchOf(c.Spec.Version); ok {
+		return p, true
+	}
+	return patchOf(imageTag(c.Spec.Image))
+}
+
 // SeriesFromImage infers the series from an image tag such as rabbitmq:4.2.1-management or
 // registry/rabbitmq:3.10-alpine@sha256:...; ok is false when the tag carries no version
 // (rabbitmq:management, rabbitmq@sha256:..., rabbitmq).
 func SeriesFromImage(image string) (s Series, ok bool) {
-	ref := image
-	if i := strings.Index(ref, "@"); i >= 0 {
-		ref = ref[:i]
-	}
-	slash := strings.LastIndex(ref, "/")
-	colon := strings.LastIndex(ref, ":")
-	if colon <= slash {
-		return Series{}, false
-	}
-	m := tagVersionPattern.FindStringSubmatch(ref[colon+1:])
+	m := tagVersionPattern.FindStringSubmatch(imageTag(image))
 	if m == nil {
 		return Series{}, false
 	}
