@@ -13,8 +13,8 @@ package krm
 
 import (
 	"bytes"
-	"io"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"

@@ -2,8 +2,8 @@ package krm
 
 import (
 	"bytes"
-	"io"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"

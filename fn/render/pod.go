@@ -15,15 +15,15 @@ import (
 
 // Paths inside the RabbitMQ container.
 const (
-	homeDir      = "/var/lib/rabbitmq" // HOME of the rabbitmq user: the cookie lives here
-	dataDir      = "/var/lib/rabbitmq/mnesia"
+	homeDir = "/var/lib/rabbitmq" // HOME of the rabbitmq user: the cookie lives here
+	dataDir = "/var/lib/rabbitmq/mnesia"
 	// mainConfigFile is where every RabbitMQ image looks for rabbitmq.conf. It must exist:
 	// the 3.8 images' entrypoint writes one there when it is missing (with
 	// loopback_users.guest = false), which fails on a read-only root and crash-loops the pod.
 	mainConfigFile = "/etc/rabbitmq/rabbitmq.conf"
 	// confDir is an emptyDir: it hides the image's own conf.d files, which RabbitMQ reads after
 	// rabbitmq.conf (the 3.9+ images' 10-defaults.conf sets loopback_users.guest = false).
-	confDir = "/etc/rabbitmq/conf.d"
+	confDir      = "/etc/rabbitmq/conf.d"
 	pluginsDir   = "/etc/rabbitmq/plugins"
 	cookieSecret = "/tmp/erlang-cookie-secret"
 	userSecret   = "/tmp/default-user-secret"
