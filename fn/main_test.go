@@ -110,3 +110,28 @@ func collectJSONFields(t reflect.Type, out *[]string) {
 		collectJSONFields(t.Field(i).Type, out)
 	}
 }
+
+// The README's error example is what the command prints for the README's config, byte for byte.
+func TestReadmeErrorExample(t *testing.T) {
+	readme := readFileT(t, "../README.md")
+	block := func(marker string) string {
+		_, after, ok := strings.Cut(readme, "<!-- readme-error-example: "+marker+" -->\n```")
+		if !ok {
+			t.Fatalf("README has no %q example", marker)
+		}
+		_, body, _ := strings.Cut(after, "\n")
+		body, _, _ = strings.Cut(body, "```")
+		return body
+	}
+	config := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(config, []byte(block("config")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"render", config}, nil, &stdout, &stderr); code != 1 || stdout.Len() != 0 {
+		t.Fatalf("want exit 1 and no output, got %d:\n%s", code, stdout.String())
+	}
+	if want := block("errors"); stderr.String() != want {
+		t.Errorf("the README shows:\n%s\nthe command prints:\n%s", want, stderr.String())
+	}
+}
