@@ -20,6 +20,7 @@ render: build
 golden: build
 	go test ./fn/... -run 'Golden' -update
 	bash hack/kustomize-golden.sh --update
+	bash hack/capture-inputs.sh
 
 # Regenerate schema/rabbitmqcluster.v1alpha1.json after changing fn/api/v1alpha1/types.go
 # (go test ./schema fails while it is stale).
@@ -30,8 +31,11 @@ test-unit:
 	go vet ./...
 	go test ./...
 
+# Real kustomize over every unit and combination, and what kustomize and kpt send to the function
+# still matches the recordings the Go tests use (testdata/captured).
 test-kustomize: build
 	bash hack/kustomize-golden.sh
+	bash hack/capture-inputs.sh --check
 
 # Suites owned by test/*/ add themselves to E2E_TESTS in their own .mk files.
 E2E_TESTS :=
