@@ -374,9 +374,13 @@ func (p *pod) mountsFor(c *corev1.Container) ([]mount, error) {
 			return nil, fmt.Errorf("container %s mounts volume %q that the pod does not define", c.Name, vm.Name)
 		}
 		if vm.SubPath != "" {
+			// As the kubelet: an existing file or directory of the volume is mounted as it is
+			// (rabbitmq.conf from the ConfigMap), a missing one is created as a directory.
 			local = filepath.Join(local, vm.SubPath)
-			if err := os.MkdirAll(local, 0o777); err != nil {
-				return nil, err
+			if _, err := os.Stat(local); os.IsNotExist(err) {
+				if err := os.MkdirAll(local, 0o777); err != nil {
+					return nil, err
+				}
 			}
 		}
 		ms = append(ms, mount{containerPath: filepath.Clean(vm.MountPath), local: local})
