@@ -14,7 +14,7 @@ import (
 
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/internal/textdiff"
-	"github.com/rabbitmq-krm/rabbitmq-krm/fn/krm/krmsdk"
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/krm"
 )
 
 // How FuzzRender feeds its input to the binary's entry point, run(), as the process would
@@ -148,7 +148,7 @@ func sdkExecute(stdin []byte) (stdout string, code int, ok bool) {
 		}
 	}()
 	var out bytes.Buffer
-	err := framework.Execute(krmsdk.Processor{}, &kio.ByteReadWriter{Reader: bytes.NewReader(stdin), Writer: &out, KeepReaderAnnotations: true})
+	err := framework.Execute(krm.Processor{}, &kio.ByteReadWriter{Reader: bytes.NewReader(stdin), Writer: &out, KeepReaderAnnotations: true})
 	if err != nil {
 		code = 1
 	}

@@ -5,13 +5,13 @@
 package main
 
 import (
-	"bufio"
 	_ "embed"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -72,7 +72,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // results to stderr itself where the orchestrator would not show them.
 func runKRM(stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := krm.Execute(stdin, stdout, stderr); err != nil {
-		if _, ok := err.(krm.Results); !ok {
+		if _, ok := err.(framework.Results); !ok {
 			fmt.Fprintf(stderr, "[error] %v\n", err)
 		}
 		return 1
@@ -92,19 +92,16 @@ func runRender(files []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		configs = append(configs, nodes...)
 	}
-	objects, results := krm.Generate(configs, krm.Target{})
+	out := krm.NewOutput(nil, false)
+	results, err := krm.Render(configs, nil, out)
 	printResults(stderr, results)
-	if results.ExitCode() != 0 {
+	if err == nil && results.ExitCode() == 0 {
+		err = out.WriteStream(stdout)
+	} else if err == nil {
 		return 1
 	}
-	// yaml.v3 writes in 128-byte pieces: buffer them into fewer writes.
-	out := bufio.NewWriterSize(stdout, 64<<10)
-	err := (kio.ByteWriter{Writer: out}).Write(objects)
-	if err == nil {
-		err = out.Flush()
-	}
 	if err != nil {
-		fmt.Fprintf(stderr, "[error] writing output: %v\n", err)
+		fmt.Fprintf(stderr, "[error] %v\n", err)
 		return 1
 	}
 	return 0
@@ -130,14 +127,7 @@ func readFile(name string, stdin io.Reader) ([]*yaml.RNode, error) {
 	return nodes, nil
 }
 
-func printResults(w io.Writer, err error) {
-	results, ok := err.(krm.Results)
-	if !ok {
-		if err != nil {
-			fmt.Fprintf(w, "[error] %v\n", err)
-		}
-		return
-	}
+func printResults(w io.Writer, results framework.Results) {
 	for _, r := range results {
 		fmt.Fprintln(w, krm.Message(r))
 	}
@@ -196,9 +186,10 @@ func runCookie(args []string, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
-	node, err := krm.Encode(render.CookieSecret(c, render.NewCookie()))
+	out := krm.NewOutput(nil, false)
+	err := out.Add(render.CookieSecret(c, render.NewCookie()))
 	if err == nil {
-		err = (kio.ByteWriter{Writer: stdout}).Write([]*yaml.RNode{node})
+		err = out.WriteStream(stdout)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "[error] %v\n", err)

@@ -129,34 +129,35 @@ func benchDecode(node *yaml.RNode) (*v1alpha1.RabbitMQCluster, error) {
 }
 
 // benchEncode is the encode stage as Execute runs it: typed objects to YAML nodes (toRNode,
-// in generateOne), then the nodes to output items (the emitter, in pipeline.upsert).
-func benchEncode(objs []render.Object, w *rlWriter) error {
-	w.e.buf = w.e.buf[:0]
+// in generateOne), then each node to output bytes (encodePart, in Output.upsert).
+func benchEncode(objs []render.Object, out *bytes.Buffer) error {
 	for _, o := range objs {
 		n, err := toRNode(o)
 		if err != nil {
 			return err
 		}
-		w.item(n.YNode())
-	}
-	return w.err
-}
-
-// benchEncodeSDK is the encode stage as it was: encoding/json to maps to nodes, then
-// kio.ByteWriter.
-func benchEncodeSDK(objs []render.Object, out *bytes.Buffer) error {
-	nodes := make([]*yaml.RNode, 0, len(objs))
-	for _, o := range objs {
-		n, err := objectNodeJSON(o)
+		p, err := encodePart(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{n.YNode()}})
 		if err != nil {
 			return err
 		}
-		nodes = append(nodes, yaml.NewRNode(n))
+		out.Write(p.text)
+	}
+	return nil
+}
+
+// benchEncodeSDK is the encode stage with kio.ByteWriter: all objects in one document.
+func benchEncodeSDK(objs []render.Object, out *bytes.Buffer) error {
+	nodes := make([]*yaml.RNode, 0, len(objs))
+	for _, o := range objs {
+		n, err := toRNode(o)
+		if err != nil {
+			return err
+		}
+		nodes = append(nodes, n)
 	}
 	return kio.ByteWriter{Writer: out}.Write(nodes)
 }
 
-// benchResourceList is the ResourceList kustomize sends a generator: no items, the config as
 // the functionConfig.
 func benchResourceList(config string) []byte {
 	var b strings.Builder
@@ -199,7 +200,7 @@ func benchKRM(in []byte, out *bytes.Buffer) error {
 // benchKRMSDK is the SDK's way, which Execute replaced: framework.Execute with Processor.
 func benchKRMSDK(in []byte, out *bytes.Buffer) error {
 	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: out, KeepReaderAnnotations: true}
-	return framework.Execute(sdkProcessor{}, rw)
+	return framework.Execute(Processor{}, rw)
 }
 
 func BenchmarkDecode(b *testing.B) {
@@ -245,21 +246,18 @@ func BenchmarkEncode(b *testing.B) {
 				b.Fatal(err)
 			}
 			objs := render.Render(c).Objects
-			var w rlWriter
-			if err := benchEncode(objs, &w); err != nil {
+			var out bytes.Buffer
+			if err := benchEncode(objs, &out); err != nil {
 				b.Fatal(err)
 			}
-			var sdk bytes.Buffer
-			if err := benchEncodeSDK(objs, &sdk); err != nil {
-				b.Fatal(err)
+			if !strings.Contains(out.String(), "\n  kind: StatefulSet\n") {
+				b.Fatalf("no StatefulSet in the encoded items:\n%s", out.String())
 			}
-			if !strings.Contains(string(w.e.buf), "\n  kind: StatefulSet\n") {
-				b.Fatalf("no StatefulSet in the encoded items:\n%s", w.e.buf)
-			}
-			b.SetBytes(int64(len(w.e.buf)))
+			b.SetBytes(int64(out.Len()))
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := benchEncode(objs, &w); err != nil {
+				out.Reset()
+				if err := benchEncode(objs, &out); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -267,7 +265,7 @@ func BenchmarkEncode(b *testing.B) {
 	}
 }
 
-// BenchmarkEncodeSDK is BenchmarkEncode the way it was (encoding/json, kio.ByteWriter).
+// BenchmarkEncodeSDK is BenchmarkEncode with kio.ByteWriter.
 func BenchmarkEncodeSDK(b *testing.B) {
 	for _, tc := range benchCases(b) {
 		b.Run(tc.name, func(b *testing.B) {
@@ -292,7 +290,7 @@ func BenchmarkEncodeSDK(b *testing.B) {
 	}
 }
 
-// BenchmarkToNode and BenchmarkEmit split BenchmarkEncode into its two halves.
+// BenchmarkToNode is the first half of BenchmarkEncode.
 func BenchmarkToNode(b *testing.B) {
 	for _, tc := range benchCases(b) {
 		b.Run(tc.name, func(b *testing.B) {
@@ -313,48 +311,18 @@ func BenchmarkToNode(b *testing.B) {
 	}
 }
 
-func BenchmarkEmit(b *testing.B) {
-	for _, tc := range benchCases(b) {
-		b.Run(tc.name, func(b *testing.B) {
-			c, err := benchDecode(benchNode(b, tc.config))
-			if err != nil {
-				b.Fatal(err)
-			}
-			var nodes []*yaml.Node
-			for _, o := range render.Render(c).Objects {
-				n, err := toRNode(o)
-				if err != nil {
-					b.Fatal(err)
-				}
-				nodes = append(nodes, n.YNode())
-			}
-			var e emitter
-			b.ReportAllocs()
-			for b.Loop() {
-				e.buf = e.buf[:0]
-				for _, n := range nodes {
-					if !e.seqItem(n, 0) {
-						b.Fatal("the emitter left a rendered object to yaml.v3")
-					}
-				}
-			}
-			b.SetBytes(int64(len(e.buf)))
-		})
-	}
-}
-
 // BenchmarkGenerate is decode + render + conversion to YAML nodes, the function's own work
 // without the ResourceList I/O.
 func BenchmarkGenerate(b *testing.B) {
 	for _, tc := range benchCases(b) {
 		b.Run(tc.name, func(b *testing.B) {
-			configs := []*yaml.RNode{benchNode(b, tc.config)}
-			if objs, res := Generate(configs, Target{Place: true}); res.ExitCode() != 0 || len(objs) != tc.objects {
+			config := benchNode(b, tc.config)
+			if objs, res := generate(config, nil, true); res.ExitCode() != 0 || len(objs) != tc.objects {
 				b.Fatalf("%d objects, results %v", len(objs), res)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				Generate(configs, Target{Place: true})
+				generate(config, nil, true)
 			}
 		})
 	}

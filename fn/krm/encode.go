@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,41 +13,21 @@ import (
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/render"
 )
 
-// toRNode converts a typed object to a YAML node with sorted keys. Fields the API server
-// owns (creationTimestamp, status) and empty specs are dropped: they are noise in a
-// manifest and would show up as diffs in GitOps tools.
-//
-// The node tree is the object's JSON form (the API types' own JSON tags and marshalers):
-// the reflection-based unstructured converter and kyaml's FromMap (which prints YAML and
-// parses it again) cost about 15 ms on a cold start, more than everything else the function
-// does (README, Performance). objectNode builds it straight from the Go value; the way
-// through encoding/json (objectNodeJSON) gives the same tree, and is the fallback for what
-// objectNode does not handle and for error messages.
-// Encode is toRNode for callers outside the package.
-func Encode(obj render.Object) (*yaml.RNode, error) { return toRNode(obj) }
-
+// toRNode converts a typed object to a YAML node with sorted keys, through its JSON form (the
+// API types' own JSON tags and marshalers): marshalled, decoded to maps, pruned, built. Fields
+// the API server owns (creationTimestamp, status) and empty specs are dropped: they are noise
+// in a manifest and would show up as diffs in GitOps tools.
 func toRNode(obj render.Object) (*yaml.RNode, error) {
-	n, err := objectNode(reflect.ValueOf(obj))
-	if err != nil {
-		if n, err = objectNodeJSON(obj); err != nil {
-			return nil, fmt.Errorf("encoding %T %s: %w", obj, obj.GetName(), err)
-		}
-	}
-	return yaml.NewRNode(n), nil
-}
-
-// objectNodeJSON is toRNode through encoding/json: marshal, decode to maps, drop, build.
-func objectNodeJSON(obj any) (*yaml.Node, error) {
 	m, err := jsonMap(obj)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("encoding %T %s: %w", obj, obj.GetName(), err)
 	}
 	delete(m, "status")
 	if isEmptyMap(m["spec"]) {
 		delete(m, "spec")
 	}
 	prune(m)
-	return yamlNode(m), nil
+	return yaml.NewRNode(yamlNode(m)), nil
 }
 
 // jsonMap is the JSON form of obj through encoding/json: marshalled, then decoded with

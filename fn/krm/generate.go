@@ -8,6 +8,7 @@ import (
 	"path"
 	"strings"
 
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -15,48 +16,23 @@ import (
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/render"
 )
 
-// Target says where the generated objects go.
-type Target struct {
-	// Place gives every object a file path for kpt (kustomize and `kpt fn eval -o unwrap`
-	// drop it from their output).
-	Place bool
-	// Package holds the items of a kpt package, whose output is written back and read again
-	// on the next render; nil when the output is not kept (kustomize, Argo CD, render).
-	Package []*yaml.RNode
+// generate renders one config: its objects, filed in the package when place is set, and its
+// warnings, or only error results. pkg is the kpt package the output is written back to, nil
+// when the output is not kept.
+func generate(cfg *yaml.RNode, pkg []*yaml.RNode, place bool) ([]*yaml.RNode, framework.Results) {
+	objs, results := generateOne(cfg, pkg)
+	if place {
+		placeInPackage(cfg, objs)
+	}
+	return objs, results
 }
 
-// Generate renders every config. When any config is invalid it returns only error (and
-// warning) results and no objects at all: a partial manifest set applied by a GitOps tool
-// with pruning could delete a running cluster's objects.
-func Generate(configs []*yaml.RNode, to Target) (objects []*yaml.RNode, results Results) {
-	if dup := duplicateConfigs(configs); dup != nil {
-		return nil, dup
-	}
-	var all []*yaml.RNode
-	failed := false
-	for _, cfg := range configs {
-		objs, res := generateOne(cfg, to.Package)
-		if to.Place {
-			placeInPackage(cfg, objs)
-		}
-		results = append(results, res...)
-		if res.ExitCode() != 0 {
-			failed = true
-		}
-		all = append(all, objs...)
-	}
-	if failed {
-		return nil, results
-	}
-	return all, results
-}
-
-func generateOne(node *yaml.RNode, pkg []*yaml.RNode) ([]*yaml.RNode, Results) {
+func generateOne(node *yaml.RNode, pkg []*yaml.RNode) ([]*yaml.RNode, framework.Results) {
 	ref := identify(node)
 	file := fileOf(node)
 	text, err := node.String()
 	if err != nil {
-		return nil, Results{result(ref, file, Error, "(document)", err.Error())}
+		return nil, framework.Results{result(ref, file, framework.Error, "(document)", err.Error())}
 	}
 	c, err := v1alpha1.Load([]byte(text))
 	if err != nil {
@@ -66,21 +42,21 @@ func generateOne(node *yaml.RNode, pkg []*yaml.RNode) ([]*yaml.RNode, Results) {
 	if c.Spec.ErlangCookie.Generate {
 		secret, msg := cookieSecret(c, pkg)
 		if msg != "" {
-			return nil, Results{result(ref, file, Error, "spec.erlangCookie.generate", msg)}
+			return nil, framework.Results{result(ref, file, framework.Error, "spec.erlangCookie.generate", msg)}
 		}
 		if secret != nil {
 			out.Objects = append(out.Objects, secret)
 		}
 	}
-	var results Results
+	var results framework.Results
 	for _, w := range out.Warnings {
-		results = append(results, result(ref, file, Warning, w.Field, w.Message))
+		results = append(results, result(ref, file, framework.Warning, w.Field, w.Message))
 	}
 	objs := make([]*yaml.RNode, 0, len(out.Objects))
 	for _, o := range out.Objects {
 		n, err := toRNode(o)
 		if err != nil {
-			return nil, append(results, result(ref, file, Error, "(render)", err.Error()))
+			return nil, append(results, result(ref, file, framework.Error, "(render)", err.Error()))
 		}
 		objs = append(objs, n)
 	}
@@ -89,16 +65,16 @@ func generateOne(node *yaml.RNode, pkg []*yaml.RNode) ([]*yaml.RNode, Results) {
 
 // duplicateConfigs reports configs that share a name and namespace: they would render the
 // same objects twice.
-func duplicateConfigs(configs []*yaml.RNode) Results {
-	var results Results
+func duplicateConfigs(configs []*yaml.RNode) framework.Results {
+	var results framework.Results
 	seen := map[identity]bool{}
 	for _, cfg := range configs {
 		if !hasMapMetadata(cfg) {
 			continue // Decode reports it
 		}
-		id := identityOf(cfg)
+		id, _ := identityOf(cfg)
 		if seen[id] {
-			results = append(results, result(identify(cfg), fileOf(cfg), Error, "metadata.name",
+			results = append(results, result(identify(cfg), fileOf(cfg), framework.Error, "metadata.name",
 				fmt.Sprintf("another %s in the input has the name %q in the same namespace: their objects would overwrite each other; rename one", v1alpha1.Kind, id.name)))
 		}
 		seen[id] = true
@@ -116,29 +92,29 @@ func cookieSecret(c *v1alpha1.RabbitMQCluster, pkg []*yaml.RNode) (render.Object
 	}
 	want := identity{kind: "Secret", namespace: c.Namespace, name: c.Spec.ErlangCookie.SecretName}
 	for _, item := range pkg {
-		if isMap(item) && identityOf(item) == want {
+		if id, ok := identityOf(item); ok && id == want {
 			return nil, ""
 		}
 	}
 	return render.CookieSecret(c, render.NewCookie()), ""
 }
 
-func fieldResults(ref *yaml.ResourceIdentifier, file *File, err error) Results {
+func fieldResults(ref *yaml.ResourceIdentifier, file *framework.File, err error) framework.Results {
 	errs, ok := err.(v1alpha1.FieldErrors)
 	if !ok {
-		return Results{result(ref, file, Error, "(document)", err.Error())}
+		return framework.Results{result(ref, file, framework.Error, "(document)", err.Error())}
 	}
-	results := make(Results, len(errs))
+	results := make(framework.Results, len(errs))
 	for i, e := range errs {
-		results[i] = result(ref, file, Error, e.Field, e.Message)
+		results[i] = result(ref, file, framework.Error, e.Field, e.Message)
 	}
 	return results
 }
 
-func result(ref *yaml.ResourceIdentifier, file *File, sev Severity, field, msg string) *Result {
-	r := &Result{Message: msg, Severity: sev, ResourceRef: ref, File: file}
+func result(ref *yaml.ResourceIdentifier, file *framework.File, sev framework.Severity, field, msg string) *framework.Result {
+	r := &framework.Result{Message: msg, Severity: sev, ResourceRef: ref, File: file}
 	if field != "" {
-		r.Field = &Field{Path: field}
+		r.Field = &framework.Field{Path: field}
 	}
 	return r
 }
@@ -153,7 +129,7 @@ func identify(node *yaml.RNode) *yaml.ResourceIdentifier {
 }
 
 // fileOf is the package file a config came from, when the orchestrator says so.
-func fileOf(node *yaml.RNode) *File {
+func fileOf(node *yaml.RNode) *framework.File {
 	if !hasMapMetadata(node) {
 		return nil
 	}
@@ -161,7 +137,7 @@ func fileOf(node *yaml.RNode) *File {
 	if err != nil || path == "" {
 		return nil
 	}
-	return &File{Path: path}
+	return &framework.File{Path: path}
 }
 
 // placeInPackage files a cluster's objects next to its config, one object per file:
@@ -180,7 +156,7 @@ func placeInPackage(config *yaml.RNode, objs []*yaml.RNode) {
 
 // Message formats a result as one line, as kpt prints it:
 // "[error] apiVersion/kind/[namespace/]name field: message".
-func Message(r *Result) string {
+func Message(r *framework.Result) string {
 	s := fmt.Sprintf("[%s]", r.Severity)
 	if ref := r.ResourceRef; ref != nil {
 		s += fmt.Sprintf(" %s/%s/", ref.APIVersion, ref.Kind)

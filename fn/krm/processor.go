@@ -2,31 +2,71 @@ package krm
 
 import (
 	"fmt"
+	"strings"
 
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
 )
 
-// Processor is the KRM function. With a RabbitMQCluster functionConfig (kustomize
-// generator, kpt configPath) it renders that config; with none (kpt package mode) it
-// renders every RabbitMQCluster item. Input items are always kept.
+// Processor is the KRM function as a framework.ResourceListProcessor, output kept in memory:
+// framework.Execute(Processor{}, rw) is what Execute does with streaming output. With a
+// RabbitMQCluster functionConfig (kustomize generator, kpt configPath) it renders that config;
+// with none (kpt package mode) it renders every RabbitMQCluster item. Input items are kept.
 type Processor struct{}
 
-func (Processor) Process(rl *ResourceList) error {
+func (Processor) Process(rl *framework.ResourceList) error {
+	out := NewOutput(rl.Items, true)
+	err := Process(rl, out)
+	rl.Items = out.Nodes()
+	return err
+}
+
+// Process renders the configs of rl into out, and appends the results to rl.Results. Every
+// config is rendered (for its results) even after one failed; when any failed, out holds
+// none of the generated objects: a partial manifest set applied by a GitOps tool with
+// pruning could delete a running cluster's objects.
+func Process(rl *framework.ResourceList, out *Output) error {
 	configs, err := configsOf(rl)
 	if err != nil {
-		rl.Results = append(rl.Results, &Result{Message: err.Error(), Severity: Error})
+		rl.Results = append(rl.Results, &framework.Result{Message: err.Error(), Severity: framework.Error})
 		return rl.Results
 	}
-	objects, results := Generate(configs, Target{Place: true, Package: packageItems(rl, configs)})
+	results, err := Render(configs, packageItems(rl, configs), out)
+	if err != nil {
+		return err
+	}
 	rl.Results = append(rl.Results, results...)
 	if rl.Results.ExitCode() != 0 {
+		out.discardGenerated()
 		return rl.Results
 	}
-	rl.Items = Upsert(rl.Items, objects)
 	return nil
+}
+
+// Render renders every config into out, the KRM path's way (Process) and the render
+// command's. pkg is the kpt package the output is written back to, nil when the output is not
+// kept. Configs that share a name would render the same objects twice: then nothing is
+// rendered. When a config fails, the rest are still rendered for their results, but nothing
+// more is put in out.
+func Render(configs, pkg []*yaml.RNode, out *Output) (framework.Results, error) {
+	results := duplicateConfigs(configs)
+	if len(results) > 0 {
+		return results, nil
+	}
+	for _, cfg := range configs {
+		objs, res := generate(cfg, pkg, out.place)
+		results = append(results, res...)
+		if results.ExitCode() != 0 {
+			continue
+		}
+		if err := out.upsert(objs); err != nil {
+			return results, err
+		}
+	}
+	return results, nil
 }
 
 func isConfig(n *yaml.RNode) bool {
@@ -68,7 +108,7 @@ func isEmptyConfigMap(n *yaml.RNode) bool {
 	return data == nil || data.Value.IsNilOrEmpty()
 }
 
-func configsOf(rl *ResourceList) ([]*yaml.RNode, error) {
+func configsOf(rl *framework.ResourceList) ([]*yaml.RNode, error) {
 	fc := rl.FunctionConfig
 	if fc != nil && !fc.IsNilOrEmpty() && !isEmptyConfigMap(fc) {
 		if !isConfig(fc) {
@@ -98,9 +138,9 @@ func configsOf(rl *ResourceList) ([]*yaml.RNode, error) {
 // which kpt passes along as an item). Only kpt sets the path annotations: kustomize also
 // sends its generator config as an item, with local-config and index annotations but no
 // path, and keeps nothing (testdata/captured/kustomize-generator.yaml).
-func packageItems(rl *ResourceList, configs []*yaml.RNode) []*yaml.RNode {
+func packageItems(rl *framework.ResourceList, configs []*yaml.RNode) []*yaml.RNode {
 	for _, item := range rl.Items {
-		if isConfig(item) && identityOf(item) == identityOf(configs[0]) && fromPackageFile(item) {
+		if isConfig(item) && sameIdentity(item, configs[0]) && fromPackageFile(item) {
 			return rl.Items
 		}
 	}
@@ -132,51 +172,20 @@ type identity struct {
 	group, kind, namespace, name string
 }
 
-func identityOf(n *yaml.RNode) identity {
-	group, _ := splitAPIVersion(n.GetApiVersion())
-	return identity{group, n.GetKind(), n.GetNamespace(), n.GetName()}
+// identityOf is n's identity; ok is false for what has none (not a map, or odd metadata).
+func identityOf(n *yaml.RNode) (id identity, ok bool) {
+	if !hasMapMetadata(n) {
+		return identity{}, false
+	}
+	apiVersion, group := n.GetApiVersion(), ""
+	if i := strings.LastIndexByte(apiVersion, '/'); i >= 0 {
+		group = apiVersion[:i]
+	}
+	return identity{group, n.GetKind(), n.GetNamespace(), n.GetName()}, true
 }
 
-func splitAPIVersion(apiVersion string) (group, version string) {
-	for i := len(apiVersion) - 1; i >= 0; i-- {
-		if apiVersion[i] == '/' {
-			return apiVersion[:i], apiVersion[i+1:]
-		}
-	}
-	return "", apiVersion
-}
-
-// Upsert replaces items that are the same objects as generated ones, in place and keeping
-// their file placement, and appends the rest: a second run over its own output changes
-// nothing.
-func Upsert(items, generated []*yaml.RNode) []*yaml.RNode {
-	index := make(map[identity]int, len(items))
-	for i, item := range items {
-		index[identityOf(item)] = i
-	}
-	for _, g := range generated {
-		i, ok := index[identityOf(g)]
-		if !ok {
-			items = append(items, g)
-			continue
-		}
-		keepPlacement(items[i], g)
-		items[i] = g
-	}
-	return items
-}
-
-// placementAnnotations tell kpt which file and position an object has in the package.
-var placementAnnotations = []kioutil.AnnotationKey{
-	kioutil.PathAnnotation, kioutil.IndexAnnotation,
-	kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation,
-}
-
-func keepPlacement(from, to *yaml.RNode) {
-	old := from.GetAnnotations()
-	for _, key := range placementAnnotations {
-		if v, ok := old[string(key)]; ok {
-			_ = to.PipeE(yaml.SetAnnotation(string(key), v))
-		}
-	}
+func sameIdentity(a, b *yaml.RNode) bool {
+	ida, oka := identityOf(a)
+	idb, okb := identityOf(b)
+	return oka && okb && ida == idb
 }

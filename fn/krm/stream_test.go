@@ -24,11 +24,11 @@ import (
 //
 //	go test ./fn/krm -run '^$' -fuzz '^FuzzExecute$' -fuzztime 60s
 
-// sdkExecute is the SDK path Execute replaces.
+// sdkExecute is the SDK path Execute replaces: the same Processor, kio.ByteWriter's output.
 func sdkExecute(in []byte) (out string, err error, panicked any) {
 	defer func() { panicked = recover() }()
 	var b bytes.Buffer
-	err = framework.Execute(sdkProcessor{}, &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: &b, KeepReaderAnnotations: true})
+	err = framework.Execute(Processor{}, &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: &b, KeepReaderAnnotations: true})
 	return b.String(), err, nil
 }
 

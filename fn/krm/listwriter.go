@@ -1,0 +1,155 @@
+package krm
+
+import (
+	"bytes"
+	"io"
+
+	"sigs.k8s.io/kustomize/kyaml/errors"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// part is a piece of the ResourceList document written by yaml.v3 on its own: the top-level
+// pairs before the items, one item, or the pairs after them. Each starts on a new line at the
+// top-level mapping or the items sequence, where yaml.v3 carries no state from the piece
+// before, so the pieces make the bytes of the whole document, except:
+//   - comments: yaml.v3 writes some of them only when the next node comes, possibly in the
+//     next piece, and a foot comment decides whether a blank line follows. Documents with
+//     such comments are not written in pieces at all (see commentsCarryOver);
+//   - a literal block with keep chomping ("|+") at the very end of a piece makes yaml.v3
+//     close the stream with "...": only the end of the whole document keeps it (openEnded).
+type part struct {
+	text      []byte
+	openEnded bool
+}
+
+// encodePart writes n as a document with kyaml's encoder settings. An items sequence of one
+// item is written as it is under "items:" (kyaml's compact sequence indent).
+func encodePart(n *yaml.Node) (part, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}); err != nil {
+		return part{}, errors.Wrap(err)
+	}
+	if err := enc.Close(); err != nil {
+		return part{}, errors.Wrap(err)
+	}
+	text, openEnded := bytes.CutSuffix(b.Bytes(), []byte("\n...\n"))
+	if openEnded {
+		text = append(text, '\n')
+	}
+	return part{text, openEnded}, nil
+}
+
+func pairs(kv ...*yaml.Node) (part, error) {
+	if len(kv) == 0 {
+		return part{}, nil
+	}
+	return encodePart(&yaml.Node{Kind: yaml.MappingNode, Content: kv})
+}
+
+func key(name string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Value: name}
+}
+
+// writeList writes what kio.ByteWriter writes for a wrapped list with KeepReaderAnnotations
+// (apiVersion, kind, items, functionConfig and results, in one YAML document), item by item.
+func (o *Output) writeList(out io.Writer, rw *kio.ByteReadWriter) error {
+	head, err := pairs(key("apiVersion"), yaml.NewScalarRNode(rw.WrappingAPIVersion).YNode(),
+		key("kind"), yaml.NewScalarRNode(rw.WrappingKind).YNode())
+	if err != nil {
+		return err
+	}
+	head.text = append(head.text, "items:\n"...)
+	if len(o.slots) == 0 {
+		head.text = append(head.text[:len(head.text)-1], " []\n"...)
+	}
+	last := head
+	if _, err := out.Write(head.text); err != nil {
+		return err
+	}
+	for i, s := range o.slots {
+		if last, err = s.encoded(); err != nil {
+			return err
+		}
+		o.slots[i] = slot{} // written: let the collector have it
+		if _, err := out.Write(last.text); err != nil {
+			return err
+		}
+	}
+	var tail []*yaml.Node
+	if rw.FunctionConfig != nil {
+		tail = append(tail, key("functionConfig"), rw.FunctionConfig.YNode())
+	}
+	if rw.Results != nil {
+		tail = append(tail, key("results"), rw.Results.YNode())
+	}
+	if len(tail) > 0 {
+		if last, err = pairs(tail...); err != nil {
+			return err
+		}
+		_, err = out.Write(last.text)
+	}
+	if last.openEnded && err == nil {
+		_, err = io.WriteString(out, "...\n")
+	}
+	return err
+}
+
+// encoded is the slot as an item of the output list; a kept input item is encoded now, after
+// kio.ByteWriter's ClearEmptyAnnotations.
+func (s slot) encoded() (part, error) {
+	if s.node == nil {
+		return s.text, nil
+	}
+	if err := yaml.ClearEmptyAnnotations(s.node); err != nil {
+		return part{}, err
+	}
+	return encodePart(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{s.node.YNode()}})
+}
+
+// commentsCarryOver reports whether an item has a comment that yaml.v3 might write after the
+// item's own end (see part): then the whole document is left to kio.ByteWriter.
+func commentsCarryOver(items []*yaml.RNode) bool {
+	for _, item := range items {
+		if !commentsStayIn(item.YNode(), false) {
+			return true
+		}
+	}
+	return false
+}
+
+// commentsStayIn reports whether yaml.v3 writes every comment of n while writing n: head
+// comments, except on a mapping's scalar values (written before the next key), and line
+// comments on scalar values whose key has none. Foot comments decide blank lines after them
+// and are never taken as staying in.
+func commentsStayIn(n *yaml.Node, mappingValue bool) bool {
+	if n.FootComment != "" || n.HeadComment != "" && mappingValue && n.Kind == yaml.ScalarNode ||
+		n.LineComment != "" && n.Kind != yaml.ScalarNode {
+		return false
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.LineComment != "" || k.Kind != yaml.ScalarNode || !commentsStayIn(k, false) || !commentsStayIn(v, true) {
+				return false
+			}
+		}
+	case yaml.SequenceNode:
+		for _, item := range n.Content {
+			if !commentsStayIn(item, false) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// placementPairs are the internal and legacy forms of the placement annotations.
+var placementPairs = [...]struct{ internal, legacy string }{
+	{kioutil.PathAnnotation, kioutil.LegacyPathAnnotation},
+	{kioutil.IndexAnnotation, kioutil.LegacyIndexAnnotation},
+	{kioutil.IdAnnotation, kioutil.LegacyIdAnnotation},
+}

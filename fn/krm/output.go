@@ -1,0 +1,149 @@
+package krm
+
+import (
+	"bufio"
+	"io"
+
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/render"
+)
+
+// Output is where every caller (the KRM path, `render`, `cookie`) puts generated objects: the
+// output items in order, the kept input items first, each replaced in place by a generated
+// object of the same identity, then the other generated objects. This is the one upsert
+// policy: a second run over its own output changes nothing.
+type Output struct {
+	items []*yaml.RNode // the input items kept
+	slots []slot
+	index map[identity]int // input items by identity; generated objects are not indexed
+	// place gives generated objects a package file (kpt); render prints none.
+	place bool
+	// encode turns a final generated object into output bytes as soon as it is upserted, so
+	// that only bytes stay in memory (see Execute); nil keeps the node.
+	encode func(*yaml.RNode) (part, error)
+}
+
+// slot is one output item: an input item, or a generated object as a node or as bytes.
+type slot struct {
+	node *yaml.RNode
+	text part
+	// placement is a generated object's placement annotations as upserted, before encode
+	// reconciled them: what an object that replaces it later keeps.
+	placement map[string]string
+}
+
+// NewOutput keeps the items (none for `render` and `cookie`) in the output.
+func NewOutput(items []*yaml.RNode, place bool) *Output {
+	o := &Output{items: items, place: place, index: make(map[identity]int, len(items)), slots: make([]slot, len(items))}
+	for i, item := range items {
+		o.slots[i].node = item
+		if id, ok := identityOf(item); ok {
+			o.index[id] = i
+		}
+	}
+	return o
+}
+
+// upsert puts generated objects in the output: in place of the item with the same identity,
+// keeping that item's file placement, or appended.
+func (o *Output) upsert(objs []*yaml.RNode) error {
+	for _, g := range objs {
+		id, _ := identityOf(g)
+		i, ok := o.index[id]
+		if ok {
+			if err := keepPlacement(o.slots[i].placementAnnotations(), g); err != nil {
+				return err
+			}
+		} else {
+			i = len(o.slots)
+			o.slots = append(o.slots, slot{})
+		}
+		s := slot{node: g}
+		if o.encode != nil {
+			s.placement = slot{node: g}.placementAnnotations()
+			text, err := o.encode(g)
+			if err != nil {
+				return err
+			}
+			s = slot{text: text, placement: s.placement}
+		}
+		o.slots[i] = s
+	}
+	return nil
+}
+
+// placementAnnotations tell kpt which file and position an object has in the package.
+var placementAnnotations = []kioutil.AnnotationKey{
+	kioutil.PathAnnotation, kioutil.IndexAnnotation,
+	kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation,
+}
+
+// keepPlacement sets the placement annotations found on what g replaces, in a fixed order.
+func keepPlacement(found map[string]string, g *yaml.RNode) error {
+	for _, key := range placementAnnotations {
+		if v, ok := found[key]; ok {
+			if err := g.PipeE(yaml.SetAnnotation(key, v)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s slot) placementAnnotations() map[string]string {
+	if s.node == nil {
+		return s.placement
+	}
+	found := map[string]string{}
+	if !hasMapMetadata(s.node) {
+		return found
+	}
+	annos := s.node.GetAnnotations()
+	for _, key := range placementAnnotations {
+		if v, ok := annos[key]; ok {
+			found[key] = v
+		}
+	}
+	return found
+}
+
+// discardGenerated leaves the input items only.
+func (o *Output) discardGenerated() {
+	o.slots = o.slots[:0]
+	for _, item := range o.items {
+		o.slots = append(o.slots, slot{node: item})
+	}
+}
+
+// Add puts a typed object in the output (the cookie command).
+func (o *Output) Add(obj render.Object) error {
+	n, err := toRNode(obj)
+	if err != nil {
+		return err
+	}
+	return o.upsert([]*yaml.RNode{n})
+}
+
+// WriteStream writes the output items as a YAML stream, one document each (the render and
+// cookie commands).
+func (o *Output) WriteStream(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 64<<10) // yaml.v3 writes in 128-byte pieces
+	if err := (kio.ByteWriter{Writer: bw}).Write(o.Nodes()); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// Nodes are the output items that are nodes (all of them unless encode is set).
+func (o *Output) Nodes() []*yaml.RNode {
+	nodes := make([]*yaml.RNode, 0, len(o.slots))
+	for _, s := range o.slots {
+		if s.node != nil {
+			nodes = append(nodes, s.node)
+		}
+	}
+	return nodes
+}
