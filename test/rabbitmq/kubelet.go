@@ -729,7 +729,7 @@ func (p *pod) prepareMain() error {
 	// default is the pattern conf.d/*.conf (rabbit_env): a directory here would make RabbitMQ parse every file in
 	// it as rabbitmq.conf, advanced.config included.
 	defaults := map[string]string{
-		"RABBITMQ_CONFIG_FILE":          "/etc/rabbitmq/rabbitmq",
+		"RABBITMQ_CONFIG_FILE":          "/etc/rabbitmq/rabbitmq.conf", // with the extension, so that a file mounted there maps
 		"RABBITMQ_CONFIG_FILES":         defaultConfFiles,
 		"RABBITMQ_ADVANCED_CONFIG_FILE": "/etc/rabbitmq/advanced.config",
 		"RABBITMQ_CONF_ENV_FILE":        "/etc/rabbitmq/rabbitmq-env.conf",
