@@ -182,7 +182,7 @@ func runCookie(args []string, stdout, stderr io.Writer) int {
 	c.Default()
 	if errs := c.Validate(); len(errs) > 0 {
 		for _, e := range errs {
-			fmt.Fprintf(stderr, "[error] %s: %s\n", e.Field, e.Message)
+			fmt.Fprintf(stderr, "[error] %s: %s\n", e.Field, e.Detail)
 		}
 		return 1
 	}

@@ -117,13 +117,9 @@ func benchDecode(node *yaml.RNode) (*v1alpha1.RabbitMQCluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := v1alpha1.Decode([]byte(text))
-	if err != nil {
-		return nil, err
-	}
-	c.Default()
-	if errs := c.Validate(); len(errs) > 0 {
-		return nil, errs
+	c, errs := v1alpha1.Load([]byte(text))
+	if len(errs) > 0 {
+		return nil, errs.ToAggregate()
 	}
 	return c, nil
 }

@@ -8,6 +8,7 @@ import (
 	"path"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -32,11 +33,11 @@ func generateOne(node *yaml.RNode, pkg []*yaml.RNode) ([]*yaml.RNode, framework.
 	file := fileOf(node)
 	text, err := node.String()
 	if err != nil {
-		return nil, framework.Results{result(ref, file, framework.Error, "(document)", err.Error())}
+		return nil, framework.Results{result(ref, file, framework.Error, v1alpha1.Document, err.Error())}
 	}
-	c, err := v1alpha1.Load([]byte(text))
-	if err != nil {
-		return nil, fieldResults(ref, file, err)
+	c, errs := v1alpha1.Load([]byte(text))
+	if len(errs) > 0 {
+		return nil, fieldResults(ref, file, errs)
 	}
 	out := render.Render(c)
 	if c.Spec.ErlangCookie.Generate {
@@ -99,14 +100,10 @@ func cookieSecret(c *v1alpha1.RabbitMQCluster, pkg []*yaml.RNode) (render.Object
 	return render.CookieSecret(c, render.NewCookie()), ""
 }
 
-func fieldResults(ref *yaml.ResourceIdentifier, file *framework.File, err error) framework.Results {
-	errs, ok := err.(v1alpha1.FieldErrors)
-	if !ok {
-		return framework.Results{result(ref, file, framework.Error, "(document)", err.Error())}
-	}
+func fieldResults(ref *yaml.ResourceIdentifier, file *framework.File, errs field.ErrorList) framework.Results {
 	results := make(framework.Results, len(errs))
 	for i, e := range errs {
-		results[i] = result(ref, file, framework.Error, e.Field, e.Message)
+		results[i] = result(ref, file, framework.Error, e.Field, e.Detail)
 	}
 	return results
 }

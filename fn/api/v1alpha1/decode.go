@@ -1,14 +1,16 @@
 package v1alpha1
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
@@ -16,54 +18,51 @@ import (
 // Load decodes, defaults and validates one config in a single pass, so that a misspelt
 // field and an invalid value are reported together. A document that cannot be read as a
 // RabbitMQCluster at all (not YAML, wrong types, wrong apiVersion/kind) stops at that.
-func Load(data []byte) (*RabbitMQCluster, error) {
-	c, unknown, err := decode(data)
-	if err != nil {
-		return nil, err
+func Load(data []byte) (*RabbitMQCluster, field.ErrorList) {
+	c, errs := decode(data)
+	if c == nil {
+		return nil, errs
 	}
 	c.Default()
-	if errs := append(unknown, c.Validate()...); len(errs) > 0 {
+	if errs = append(errs, c.Validate()...); len(errs) > 0 {
 		return nil, errs
 	}
 	return c, nil
 }
 
-// Decode reads one RabbitMQCluster strictly: unknown and duplicate fields, wrong types and a
-// wrong apiVersion/kind are FieldErrors that name the field (with a spelling suggestion for
-// unknown fields). It does not default or validate.
-func Decode(data []byte) (*RabbitMQCluster, error) {
-	c, unknown, err := decode(data)
-	if err != nil {
-		return nil, err
-	}
-	if len(unknown) > 0 {
-		return nil, unknown
+// Decode reads one RabbitMQCluster strictly: unknown fields, wrong types and a wrong
+// apiVersion/kind are errors that name the field (with a spelling suggestion for unknown
+// fields). It does not default or validate.
+func Decode(data []byte) (*RabbitMQCluster, field.ErrorList) {
+	c, errs := decode(data)
+	if len(errs) > 0 {
+		return nil, errs
 	}
 	return c, nil
 }
 
-// decode returns the config with its unknown and duplicate fields as FieldErrors; err is set
-// when the document cannot be a RabbitMQCluster at all.
-func decode(data []byte) (*RabbitMQCluster, FieldErrors, error) {
+// decode returns the config and its unknown fields; the config is nil when the document
+// cannot be a RabbitMQCluster at all.
+func decode(data []byte) (*RabbitMQCluster, field.ErrorList) {
+	// Strict YAML refuses duplicate keys, so the only strict JSON errors left are unknown fields.
 	j, err := yaml.YAMLToJSONStrict(data)
 	if err != nil {
-		return nil, nil, FieldErrors{{Field: "(document)", Message: "is not valid YAML: " + strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")}}
+		return nil, field.ErrorList{invalid(Document, "is not valid YAML: "+strings.TrimPrefix(err.Error(), "error converting YAML to JSON: "))}
 	}
 	var c RabbitMQCluster
-	strictErrs, err := sigsjson.UnmarshalStrict(j, &c)
+	unknown, err := sigsjson.UnmarshalStrict(j, &c, sigsjson.DisallowUnknownFields)
 	if err != nil {
-		return nil, nil, FieldErrors{typeError(err)}
+		return nil, field.ErrorList{typeError(j, err)}
 	}
 	if c.APIVersion != APIVersion || c.Kind != Kind {
-		var errs FieldErrors
-		errs.add("apiVersion", "%s/%s is not a config of this function: want apiVersion: %s and kind: %s", orNone(c.APIVersion), orNone(c.Kind), APIVersion, Kind)
-		return nil, nil, errs
+		return nil, field.ErrorList{invalid("apiVersion", fmt.Sprintf("%s/%s is not a config of this function: want apiVersion: %s and kind: %s",
+			orNone(c.APIVersion), orNone(c.Kind), APIVersion, Kind))}
 	}
-	var unknown FieldErrors
-	for _, e := range strictErrs {
-		unknown = append(unknown, strictError(e))
+	var errs field.ErrorList
+	for _, e := range unknown {
+		errs = append(errs, unknownField(e))
 	}
-	return &c, unknown, nil
+	return &c, errs
 }
 
 func orNone(s string) string {
@@ -73,55 +72,50 @@ func orNone(s string) string {
 	return s
 }
 
-var strictErrorPattern = regexp.MustCompile(`^(unknown|duplicate) field "(.*)"$`)
-
-func strictError(e error) FieldError {
-	m := strictErrorPattern.FindStringSubmatch(e.Error())
-	if m == nil {
-		return FieldError{Field: "(document)", Message: e.Error()}
+// unknownField describes a sigs.k8s.io/json strict error (a sigsjson.FieldError).
+func unknownField(e error) *field.Error {
+	fe, ok := e.(sigsjson.FieldError)
+	if !ok {
+		return invalid(Document, e.Error())
 	}
-	field := m[2]
-	if strings.HasSuffix(field, ".") || field == "" {
-		return FieldError{Field: orDocument(parentPath(field)), Message: "has a key that is an empty string: remove it"}
-	}
-	if m[1] == "duplicate" {
-		return FieldError{Field: field, Message: "is set twice: keep one"}
+	path := fe.FieldPath()
+	if strings.HasSuffix(path, ".") || path == "" {
+		return invalid(orDocument(parentPath(path)), "has a key that is an empty string: remove it")
 	}
 	msg := "is not a field of " + APIVersion + " " + Kind
-	if s := suggestField(field); s != "" {
+	if s := suggestField(path); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
-	} else if known := knownFields(parentPath(field)); len(known) > 0 {
+	} else if known := knownFields(parentPath(path)); len(known) > 0 {
 		msg += "; valid fields here: " + strings.Join(known, ", ")
 	}
-	return FieldError{Field: field, Message: msg}
+	return invalid(path, msg)
 }
 
-var typeErrorPattern = regexp.MustCompile(`cannot unmarshal (.+) into Go struct field [A-Za-z0-9_]+\.(\S+) of type (\S+)`)
-
-var documentTypeErrorPattern = regexp.MustCompile(`cannot unmarshal (.+) into Go value of type`)
-
-func typeError(err error) FieldError {
-	m := typeErrorPattern.FindStringSubmatch(err.Error())
-	if m == nil {
-		if d := documentTypeErrorPattern.FindStringSubmatch(err.Error()); d != nil {
-			return FieldError{Field: "(document)", Message: fmt.Sprintf("is %s: a config is a map with apiVersion, kind, metadata and spec", article(d[1]))}
-		}
-		return FieldError{Field: "(document)", Message: "cannot be read: " + err.Error()}
+// typeError describes the first value of a wrong type. sigs.k8s.io/json's type error is a
+// type internal to it, so the document is decoded again by encoding/json (which it forks: the
+// same decoder), whose *json.UnmarshalTypeError names the field and both types.
+func typeError(j []byte, err error) *field.Error {
+	var te *json.UnmarshalTypeError
+	if !errors.As(json.Unmarshal(j, new(RabbitMQCluster)), &te) {
+		return invalid(Document, "cannot be read: "+err.Error())
 	}
-	want := describeType(m[3])
-	if n, err := strconv.ParseFloat(strings.TrimPrefix(m[1], "number "), 64); err == nil && want == "an integer" && n == math.Trunc(n) {
+	if te.Field == "" {
+		return invalid(Document, fmt.Sprintf("is %s: a config is a map with apiVersion, kind, metadata and spec", article(te.Value)))
+	}
+	want := describeType(te.Type.String())
+	if n, err := strconv.ParseFloat(strings.TrimPrefix(te.Value, "number "), 64); err == nil && want == "an integer" && n == math.Trunc(n) {
 		limit := int64(math.MaxInt32)
-		if strings.HasSuffix(m[3], "int64") {
+		if te.Type.Kind() == reflect.Int64 {
 			limit = math.MaxInt64
 		}
-		return FieldError{Field: m[2], Message: fmt.Sprintf("%.0f is out of range: the field holds at most %d", n, limit)}
+		return invalid(te.Field, fmt.Sprintf("%.0f is out of range: the field holds at most %d", n, limit))
 	}
-	return FieldError{Field: m[2], Message: fmt.Sprintf("is %s: want %s", article(m[1]), want)}
+	return invalid(te.Field, fmt.Sprintf("is %s: want %s", article(te.Value), want))
 }
 
 func orDocument(field string) string {
 	if field == "" {
-		return "(document)"
+		return Document
 	}
 	return field
 }

@@ -12,18 +12,17 @@ func TestDecodeSuggestsFieldNames(t *testing.T) {
 		{"spec:\n  exposure:\n    nodeports: {}\n", "spec.exposure.nodeports", `did you mean "nodePorts"`},
 		{"spec:\n  zzz: 1\n", "spec.zzz", "valid fields here: clusterDomain, communityPlugins, createNamespace"},
 	} {
-		_, err := Decode([]byte("apiVersion: rabbitmq-krm.dev/v1alpha1\nkind: RabbitMQCluster\nmetadata: {name: r}\n" + tc.yaml))
-		errs, ok := err.(FieldErrors)
-		if !ok || len(errs) != 1 || errs[0].Field != tc.field || !strings.Contains(errs[0].Message, tc.want) {
-			t.Errorf("%q: got %v, want field %s with %q", tc.yaml, err, tc.field, tc.want)
+		_, errs := Decode([]byte("apiVersion: rabbitmq-krm.dev/v1alpha1\nkind: RabbitMQCluster\nmetadata: {name: r}\n" + tc.yaml))
+		if len(errs) != 1 || errs[0].Field != tc.field || !strings.Contains(errs[0].Detail, tc.want) {
+			t.Errorf("%q: got %v, want field %s with %q", tc.yaml, errs, tc.field, tc.want)
 		}
 	}
 }
 
 func TestDecodeAcceptsAValidConfig(t *testing.T) {
-	c, err := Decode([]byte("apiVersion: rabbitmq-krm.dev/v1alpha1\nkind: RabbitMQCluster\nmetadata:\n  name: r\n  annotations: {a: b}\nspec:\n  replicas: 5\n"))
-	if err != nil || *c.Spec.Replicas != 5 {
-		t.Fatalf("got %v, %v", c, err)
+	c, errs := Decode([]byte("apiVersion: rabbitmq-krm.dev/v1alpha1\nkind: RabbitMQCluster\nmetadata:\n  name: r\n  annotations: {a: b}\nspec:\n  replicas: 5\n"))
+	if len(errs) > 0 || *c.Spec.Replicas != 5 {
+		t.Fatalf("got %v, %v", c, errs)
 	}
 	c.Default()
 	if errs := c.Validate(); len(errs) != 0 {

@@ -2,30 +2,23 @@ package v1alpha1
 
 import (
 	"fmt"
-	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// FieldError is one problem with the config: the field path (spec.exposure.nodePorts.amqp)
-// and a message that says what is wrong and what would be valid.
-type FieldError struct {
-	Field   string
-	Message string
-}
+// Problems with a config are apimachinery field errors: the field path
+// (spec.exposure.nodePorts.amqp) and, as Detail, a message that says what is wrong and what
+// would be valid. The value is part of the message where it helps (field.Error's own
+// "Invalid value: ..." text is never shown), so BadValue is omitted.
 
-func (e FieldError) Error() string { return e.Field + ": " + e.Message }
-
-// FieldErrors is every problem found; it is an error when non-empty.
-type FieldErrors []FieldError
-
-func (errs FieldErrors) Error() string {
-	lines := make([]string, len(errs))
-	for i, e := range errs {
-		lines[i] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
+// Document is the path of errors about the document as a whole.
+const Document = "(document)"
 
 // add records a problem at path; format and args build the message.
-func (errs *FieldErrors) add(path, format string, args ...any) {
-	*errs = append(*errs, FieldError{Field: path, Message: fmt.Sprintf(format, args...)})
+func add(errs *field.ErrorList, path, format string, args ...any) {
+	*errs = append(*errs, invalid(path, fmt.Sprintf(format, args...)))
+}
+
+func invalid(path, message string) *field.Error {
+	return &field.Error{Type: field.ErrorTypeInvalid, Field: path, BadValue: field.OmitValueType{}, Detail: message}
 }

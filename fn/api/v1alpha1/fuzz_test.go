@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -74,16 +75,12 @@ func FuzzDecode(f *testing.F) {
 		if len(data) > fuzzMaxInput {
 			return
 		}
-		c, err := Decode(data)
-		if err != nil {
+		c, decodeErrs := Decode(data)
+		if len(decodeErrs) > 0 {
 			if c != nil {
-				t.Fatalf("Decode returned an object with the error %v", err)
+				t.Fatalf("Decode returned an object with the errors %v", decodeErrs)
 			}
-			errs, ok := err.(FieldErrors)
-			if !ok || len(errs) == 0 {
-				t.Fatalf("Decode error is %T %v, want non-empty FieldErrors", err, err)
-			}
-			checkFieldErrors(t, "Decode", errs)
+			checkFieldErrors(t, "Decode", decodeErrs)
 			return
 		}
 		if c == nil {
@@ -94,9 +91,9 @@ func FuzzDecode(f *testing.F) {
 		checkFieldErrors(t, "Validate", errs)
 
 		// Same input, same verdict; defaulting twice changes nothing.
-		again, err := Decode(data)
-		if err != nil {
-			t.Fatalf("second Decode of the same input failed: %v", err)
+		again, againErrs := Decode(data)
+		if len(againErrs) > 0 {
+			t.Fatalf("second Decode of the same input failed: %v", againErrs)
 		}
 		again.Default()
 		again.Default()
@@ -126,10 +123,10 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-func checkFieldErrors(t *testing.T, what string, errs FieldErrors) {
+func checkFieldErrors(t *testing.T, what string, errs field.ErrorList) {
 	t.Helper()
 	for _, e := range errs {
-		if e.Field == "" || e.Message == "" {
+		if e.Field == "" || e.Detail == "" {
 			t.Fatalf("%s reported a problem without a field or a message: %#v", what, e)
 		}
 	}

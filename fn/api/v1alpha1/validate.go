@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	"fmt"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"net"
 	"path"
 	"regexp"
@@ -27,18 +28,18 @@ const (
 )
 
 // Validate reports every problem of a defaulted config, each naming its field.
-func (c *RabbitMQCluster) Validate() FieldErrors {
-	var errs FieldErrors
+func (c *RabbitMQCluster) Validate() field.ErrorList {
+	var errs field.ErrorList
 	c.validateMetadata(&errs)
 	s := &c.Spec
 	if *s.Replicas < 1 || *s.Replicas > MaxReplicas {
-		errs.add("spec.replicas", "%d is not allowed: use 1 to %d replicas (3 or 5 for production)", *s.Replicas, MaxReplicas)
+		add(&errs, "spec.replicas", "%d is not allowed: use 1 to %d replicas (3 or 5 for production)", *s.Replicas, MaxReplicas)
 	}
 	validateImage(&errs, "spec.image", s.Image, DefaultImage)
 	c.validateVersion(&errs)
 	c.validateSeriesRules(&errs)
 	for _, msg := range validation.IsDNS1123Subdomain(s.ClusterDomain) {
-		errs.add("spec.clusterDomain", "%q is not a DNS domain (%s); the usual value is cluster.local", s.ClusterDomain, msg)
+		add(&errs, "spec.clusterDomain", "%q is not a DNS domain (%s); the usual value is cluster.local", s.ClusterDomain, msg)
 	}
 	c.validateDiscovery(&errs)
 	c.validateExposure(&errs)
@@ -50,10 +51,10 @@ func (c *RabbitMQCluster) Validate() FieldErrors {
 		if s.ErlangCookie.SecretName == c.Name+defaultCookieSuffix {
 			break
 		}
-		errs.add("spec.erlangCookie.secretName", "%q is not a valid Secret name: %s", s.ErlangCookie.SecretName, msg)
+		add(&errs, "spec.erlangCookie.secretName", "%q is not a valid Secret name: %s", s.ErlangCookie.SecretName, msg)
 	}
 	for _, msg := range validation.IsConfigMapKey(s.ErlangCookie.SecretKey) {
-		errs.add("spec.erlangCookie.secretKey", "%q is not a valid Secret key: %s", s.ErlangCookie.SecretKey, msg)
+		add(&errs, "spec.erlangCookie.secretKey", "%q is not a valid Secret key: %s", s.ErlangCookie.SecretKey, msg)
 	}
 	validateResources(&errs, s.Resources)
 	validateSecurity(&errs, s)
@@ -61,85 +62,85 @@ func (c *RabbitMQCluster) Validate() FieldErrors {
 	switch s.PodManagementPolicy {
 	case PodManagementParallel, PodManagementOrderedReady:
 	default:
-		errs.add("spec.podManagementPolicy", "%q is not a pod management policy: use Parallel (recommended) or OrderedReady", s.PodManagementPolicy)
+		add(&errs, "spec.podManagementPolicy", "%q is not a pod management policy: use Parallel (recommended) or OrderedReady", s.PodManagementPolicy)
 	}
 	if g := *s.TerminationGracePeriodSeconds; g < 30 {
-		errs.add("spec.terminationGracePeriodSeconds", "%d is too short to drain a node: use at least 30 (default %d)", g, DefaultTerminationGracePeriodSeconds)
+		add(&errs, "spec.terminationGracePeriodSeconds", "%d is too short to drain a node: use at least 30 (default %d)", g, DefaultTerminationGracePeriodSeconds)
 	}
 	return errs
 }
 
-func (c *RabbitMQCluster) validateMetadata(errs *FieldErrors) {
+func (c *RabbitMQCluster) validateMetadata(errs *field.ErrorList) {
 	if c.Name == "" {
-		errs.add("metadata.name", "is required: it names the StatefulSet and prefixes every generated object")
+		add(errs, "metadata.name", "is required: it names the StatefulSet and prefixes every generated object")
 	} else {
 		for _, msg := range validation.IsDNS1035Label(c.Name) {
-			errs.add("metadata.name", "%q is not a valid name: %s", c.Name, msg)
+			add(errs, "metadata.name", "%q is not a valid name: %s", c.Name, msg)
 		}
 		if len(c.Name) > MaxNameLength {
-			errs.add("metadata.name", "%q is %d characters long: at most %d, so that pod names and revision labels fit in 63", c.Name, len(c.Name), MaxNameLength)
+			add(errs, "metadata.name", "%q is %d characters long: at most %d, so that pod names and revision labels fit in 63", c.Name, len(c.Name), MaxNameLength)
 		}
 	}
 	if c.Namespace != "" {
 		for _, msg := range validation.IsDNS1123Label(c.Namespace) {
-			errs.add("metadata.namespace", "%q is not a valid namespace: %s", c.Namespace, msg)
+			add(errs, "metadata.namespace", "%q is not a valid namespace: %s", c.Namespace, msg)
 		}
 	}
 	if c.Spec.CreateNamespace && c.Namespace == "" {
-		errs.add("spec.createNamespace", "needs metadata.namespace: set the namespace to create, or remove createNamespace")
+		add(errs, "spec.createNamespace", "needs metadata.namespace: set the namespace to create, or remove createNamespace")
 	}
 }
 
 // imagePattern is a loose image reference check: [registry/]repo[:tag][@digest], lowercase repo.
 var imagePattern = regexp.MustCompile(`^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
 
-func validateImage(errs *FieldErrors, field, image, example string) {
+func validateImage(errs *field.ErrorList, field, image, example string) {
 	if !imagePattern.MatchString(image) {
-		errs.add(field, "%q is not an image reference; write [registry/]repository[:tag][@sha256:digest], e.g. %s", image, example)
+		add(errs, field, "%q is not an image reference; write [registry/]repository[:tag][@sha256:digest], e.g. %s", image, example)
 	}
 }
 
-func (c *RabbitMQCluster) validateVersion(errs *FieldErrors) {
+func (c *RabbitMQCluster) validateVersion(errs *field.ErrorList) {
 	s := &c.Spec
 	if s.Version == "" {
-		errs.add("spec.version", "is required because the tag of image %q carries no version: set spec.version to the RabbitMQ series in the image, e.g. \"4.2\"", s.Image)
+		add(errs, "spec.version", "is required because the tag of image %q carries no version: set spec.version to the RabbitMQ series in the image, e.g. \"4.2\"", s.Image)
 		return
 	}
 	series, err := ParseSeries(s.Version)
 	if err != nil {
-		errs.add("spec.version", "%v", err)
+		add(errs, "spec.version", "%v", err)
 		return
 	}
 	if !series.AtLeast(OldestSeries.Major, OldestSeries.Minor) {
-		errs.add("spec.version", "RabbitMQ %s is not supported: rabbitmq-krm configures %s to %s (older series lack the peer discovery and health-check commands the pods rely on)", series, OldestSeries, NewestSeries)
+		add(errs, "spec.version", "RabbitMQ %s is not supported: rabbitmq-krm configures %s to %s (older series lack the peer discovery and health-check commands the pods rely on)", series, OldestSeries, NewestSeries)
 	} else if series != NewestSeries && series.AtLeast(NewestSeries.Major, NewestSeries.Minor) {
-		errs.add("spec.version", "RabbitMQ %s is newer than the newest series rabbitmq-krm knows (%s): its configuration keys are unverified; use a %s image or upgrade rabbitmq-krm", series, NewestSeries, NewestSeries)
+		add(errs, "spec.version", "RabbitMQ %s is newer than the newest series rabbitmq-krm knows (%s): its configuration keys are unverified; use a %s image or upgrade rabbitmq-krm", series, NewestSeries, NewestSeries)
 	}
 	if fromImage, ok := SeriesFromImage(s.Image); ok && fromImage != series {
-		errs.add("spec.version", "%q contradicts the image tag of %q (%s): remove spec.version or make them agree", s.Version, s.Image, fromImage)
+		add(errs, "spec.version", "%q contradicts the image tag of %q (%s): remove spec.version or make them agree", s.Version, s.Image, fromImage)
 	}
 }
 
-func (c *RabbitMQCluster) validateDiscovery(errs *FieldErrors) {
+func (c *RabbitMQCluster) validateDiscovery(errs *field.ErrorList) {
 	d := &c.Spec.Discovery
 	switch d.Mode {
 	case DiscoveryK8s, DiscoveryEtcd:
 	case DiscoveryClassic, DiscoveryDNS:
 		if c.Namespace == "" {
-			errs.add("spec.discovery.mode", "%s discovery writes the namespace into node names in rabbitmq.conf: set metadata.namespace, or use mode k8s", d.Mode)
+			add(errs, "spec.discovery.mode", "%s discovery writes the namespace into node names in rabbitmq.conf: set metadata.namespace, or use mode k8s", d.Mode)
 		}
 	default:
-		errs.add("spec.discovery.mode", "%q is not a discovery mode: use one of %s", d.Mode, joinModes())
+		add(errs, "spec.discovery.mode", "%q is not a discovery mode: use one of %s", d.Mode, joinModes())
 		return
 	}
 	if d.Etcd != nil && d.Mode != DiscoveryEtcd {
-		errs.add("spec.discovery.etcd", "is only used with mode etcd (mode is %s): remove it or set spec.discovery.mode: etcd", d.Mode)
+		add(errs, "spec.discovery.etcd", "is only used with mode etcd (mode is %s): remove it or set spec.discovery.mode: etcd", d.Mode)
 	}
 	if d.Mode == DiscoveryEtcd {
 		validateEtcd(errs, d.Etcd)
 	}
 	if d.ForceNodeCleanup && d.Mode != DiscoveryK8s && d.Mode != DiscoveryEtcd {
-		errs.add("spec.discovery.forceNodeCleanup", "only applies to modes k8s and etcd (mode is %s): %s membership is fixed by its node list; remove forceNodeCleanup", d.Mode, d.Mode)
+		add(errs, "spec.discovery.forceNodeCleanup", "only applies to modes k8s and etcd (mode is %s): %s membership is fixed by its node list; remove forceNodeCleanup", d.Mode, d.Mode)
 	}
 }
 
@@ -151,34 +152,34 @@ func joinModes() string {
 	return strings.Join(names, ", ")
 }
 
-func validateEtcd(errs *FieldErrors, e *EtcdDiscovery) {
+func validateEtcd(errs *field.ErrorList, e *EtcdDiscovery) {
 	const p = "spec.discovery.etcd"
 	switch {
 	case len(e.Endpoints) == 0 && !e.Deploy:
-		errs.add(p+".endpoints", "etcd discovery needs etcd: list its client endpoints (host:port), or set %s.deploy: true to run one in the cluster", p)
+		add(errs, p+".endpoints", "etcd discovery needs etcd: list its client endpoints (host:port), or set %s.deploy: true to run one in the cluster", p)
 	case len(e.Endpoints) > 0 && e.Deploy:
-		errs.add(p+".endpoints", "must be empty when %s.deploy is true: the deployed etcd is used", p)
+		add(errs, p+".endpoints", "must be empty when %s.deploy is true: the deployed etcd is used", p)
 	}
 	for i, ep := range e.Endpoints {
 		if msg := checkHostPort(ep); msg != "" {
-			errs.add(fmt.Sprintf("%s.endpoints[%d]", p, i), "%q %s", ep, msg)
+			add(errs, fmt.Sprintf("%s.endpoints[%d]", p, i), "%q %s", ep, msg)
 		}
 	}
 	if !etcdPrefixPattern.MatchString(e.KeyPrefix) {
-		errs.add(p+".keyPrefix", "%q is not a usable key prefix: use letters, digits, '-', '_' and '/'", e.KeyPrefix)
+		add(errs, p+".keyPrefix", "%q is not a usable key prefix: use letters, digits, '-', '_' and '/'", e.KeyPrefix)
 	}
 	if *e.NodeTTL < 1 {
-		errs.add(p+".nodeTTL", "%d is not allowed: the key TTL is in seconds and must be at least 1 (default %d)", *e.NodeTTL, DefaultEtcdNodeTTL)
+		add(errs, p+".nodeTTL", "%d is not allowed: the key TTL is in seconds and must be at least 1 (default %d)", *e.NodeTTL, DefaultEtcdNodeTTL)
 	}
 	if e.Image != "" {
 		if !e.Deploy {
-			errs.add(p+".image", "is only used with %s.deploy: true: remove it or set deploy", p)
+			add(errs, p+".image", "is only used with %s.deploy: true: remove it or set deploy", p)
 		} else {
 			validateImage(errs, p+".image", e.Image, DefaultEtcdImage)
 		}
 	}
 	if *e.LockTimeout < 1 {
-		errs.add(p+".lockTimeout", "%d is not allowed: the lock timeout is in seconds and must be at least 1 (default %d)", *e.LockTimeout, DefaultEtcdLockTimeout)
+		add(errs, p+".lockTimeout", "%d is not allowed: the lock timeout is in seconds and must be at least 1 (default %d)", *e.LockTimeout, DefaultEtcdLockTimeout)
 	}
 }
 
@@ -211,12 +212,12 @@ func checkHost(host string) string {
 	return ""
 }
 
-func (c *RabbitMQCluster) validateExposure(errs *FieldErrors) {
+func (c *RabbitMQCluster) validateExposure(errs *field.ErrorList) {
 	x := &c.Spec.Exposure
 	switch x.Type {
 	case ExposureClusterIP, ExposureNodePort, ExposureLoadBalancer:
 	default:
-		errs.add("spec.exposure.type", "%q is not an exposure type: use ClusterIP, NodePort or LoadBalancer", x.Type)
+		add(errs, "spec.exposure.type", "%q is not an exposure type: use ClusterIP, NodePort or LoadBalancer", x.Type)
 		return
 	}
 	if x.LoadBalancer != nil {
@@ -229,28 +230,28 @@ func (c *RabbitMQCluster) validateExposure(errs *FieldErrors) {
 		return
 	}
 	if x.Type == ExposureClusterIP {
-		errs.add("spec.exposure.nodePorts", "only applies to type NodePort or LoadBalancer (type is ClusterIP): set spec.exposure.type: NodePort or remove nodePorts")
+		add(errs, "spec.exposure.nodePorts", "only applies to type NodePort or LoadBalancer (type is ClusterIP): set spec.exposure.type: NodePort or remove nodePorts")
 		return
 	}
 	ports := map[string]int32{"amqp": x.NodePorts.AMQP, "management": x.NodePorts.Management}
 	for _, name := range []string{"amqp", "management"} {
 		if p := ports[name]; p != 0 && (p < NodePortMin || p > NodePortMax) {
-			errs.add("spec.exposure.nodePorts."+name, "%d is outside %d-%d, the node port range; omit it to have one allocated", p, NodePortMin, NodePortMax)
+			add(errs, "spec.exposure.nodePorts."+name, "%d is outside %d-%d, the node port range; omit it to have one allocated", p, NodePortMin, NodePortMax)
 		}
 	}
 	if x.NodePorts.AMQP != 0 && x.NodePorts.AMQP == x.NodePorts.Management {
-		errs.add("spec.exposure.nodePorts.management", "%d is also the amqp node port: each port needs its own node port", x.NodePorts.Management)
+		add(errs, "spec.exposure.nodePorts.management", "%d is also the amqp node port: each port needs its own node port", x.NodePorts.Management)
 	}
 }
 
-func (c *RabbitMQCluster) validatePersistence(errs *FieldErrors) {
+func (c *RabbitMQCluster) validatePersistence(errs *field.ErrorList) {
 	p := &c.Spec.Persistence
 	const base = "spec.persistence"
 	size, err := resource.ParseQuantity(string(p.Size))
 	if err != nil {
-		errs.add(base+".size", "%q is not a quantity: write a size such as 10Gi or 500Mi", p.Size)
+		add(errs, base+".size", "%q is not a quantity: write a size such as 10Gi or 500Mi", p.Size)
 	} else if size.Sign() <= 0 {
-		errs.add(base+".size", "%q must be larger than zero", p.Size)
+		add(errs, base+".size", "%q must be larger than zero", p.Size)
 	}
 	var modes []string
 	if p.NFS != nil {
@@ -262,50 +263,50 @@ func (c *RabbitMQCluster) validatePersistence(errs *FieldErrors) {
 	if p.StorageClassName != "" {
 		modes = append(modes, "storageClassName")
 		for _, msg := range validation.IsDNS1123Subdomain(p.StorageClassName) {
-			errs.add(base+".storageClassName", "%q is not a valid StorageClass name: %s", p.StorageClassName, msg)
+			add(errs, base+".storageClassName", "%q is not a valid StorageClass name: %s", p.StorageClassName, msg)
 		}
 	}
 	if len(modes) > 1 {
-		errs.add(base, "%s select different storage modes: choose one of storageClassName (dynamic per-pod volumes), nfs (static NFS) or emptyDir (no persistence)", strings.Join(modes, " and "))
+		add(errs, base, "%s select different storage modes: choose one of storageClassName (dynamic per-pod volumes), nfs (static NFS) or emptyDir (no persistence)", strings.Join(modes, " and "))
 	}
 	if p.NFS != nil {
 		c.validateNFS(errs, p.NFS)
 	}
 }
 
-func (c *RabbitMQCluster) validateNFS(errs *FieldErrors, n *NFS) {
+func (c *RabbitMQCluster) validateNFS(errs *field.ErrorList, n *NFS) {
 	const base = "spec.persistence.nfs"
 	if n.Server == "" {
-		errs.add(base+".server", "is required: the NFS server's host name or IP address, e.g. 192.168.1.100")
+		add(errs, base+".server", "is required: the NFS server's host name or IP address, e.g. 192.168.1.100")
 	} else if msg := checkHost(n.Server); msg != "" {
-		errs.add(base+".server", "%q %s", n.Server, msg)
+		add(errs, base+".server", "%q %s", n.Server, msg)
 	}
 	switch {
 	case n.Path == "":
-		errs.add(base+".path", "is required: the absolute exported path, e.g. /nfs/data/mqdata")
+		add(errs, base+".path", "is required: the absolute exported path, e.g. /nfs/data/mqdata")
 	case !path.IsAbs(n.Path):
-		errs.add(base+".path", "%q must be an absolute path, e.g. /nfs/data/mqdata", n.Path)
+		add(errs, base+".path", "%q must be an absolute path, e.g. /nfs/data/mqdata", n.Path)
 	case path.Clean(n.Path) != n.Path:
-		errs.add(base+".path", "%q is not a clean path: write %q", n.Path, path.Clean(n.Path))
+		add(errs, base+".path", "%q is not a clean path: write %q", n.Path, path.Clean(n.Path))
 	}
 	if n.PerPod && c.Namespace == "" {
-		errs.add(base+".perPod", "needs metadata.namespace: each PersistentVolume is pre-bound to its pod's claim by namespace")
+		add(errs, base+".perPod", "needs metadata.namespace: each PersistentVolume is pre-bound to its pod's claim by namespace")
 	}
 }
 
 var pluginPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
-func validatePlugins(errs *FieldErrors, plugins []string) {
+func validatePlugins(errs *field.ErrorList, plugins []string) {
 	seen := map[string]bool{}
 	for i, name := range plugins {
 		field := fmt.Sprintf("spec.plugins[%d]", i)
 		switch {
 		case !pluginPattern.MatchString(name):
-			errs.add(field, "%q is not a plugin name: plugin names are lowercase letters, digits and '_', e.g. rabbitmq_shovel", name)
+			add(errs, field, "%q is not a plugin name: plugin names are lowercase letters, digits and '_', e.g. rabbitmq_shovel", name)
 		case strings.HasPrefix(name, "rabbitmq_peer_discovery_"):
-			errs.add(field, "%q is chosen by spec.discovery.mode: remove it from plugins", name)
+			add(errs, field, "%q is chosen by spec.discovery.mode: remove it from plugins", name)
 		case seen[name]:
-			errs.add(field, "%q is listed twice", name)
+			add(errs, field, "%q is listed twice", name)
 		}
 		seen[name] = true
 	}
@@ -314,7 +315,7 @@ func validatePlugins(errs *FieldErrors, plugins []string) {
 // MinMemory is the least memory a RabbitMQ node can boot and serve with.
 const MinMemory = "256Mi"
 
-func validateResources(errs *FieldErrors, r Resources) {
+func validateResources(errs *field.ErrorList, r Resources) {
 	const base = "spec.resources"
 	parse := func(field string, value Quantity, example string) *resource.Quantity {
 		if value == "" {
@@ -322,11 +323,11 @@ func validateResources(errs *FieldErrors, r Resources) {
 		}
 		q, err := resource.ParseQuantity(string(value))
 		if err != nil {
-			errs.add(field, "%q is not a quantity: write e.g. %s", value, example)
+			add(errs, field, "%q is not a quantity: write e.g. %s", value, example)
 			return nil
 		}
 		if q.Sign() <= 0 {
-			errs.add(field, "%q must be larger than zero", value)
+			add(errs, field, "%q must be larger than zero", value)
 			return nil
 		}
 		return &q
@@ -336,49 +337,49 @@ func validateResources(errs *FieldErrors, r Resources) {
 	memRequest := parse(base+".requests.memory", r.Requests.Memory, "2Gi")
 	memLimit := parse(base+".limits.memory", r.Limits.Memory, "2Gi")
 	if memLimit != nil && memLimit.Cmp(resource.MustParse(MinMemory)) < 0 {
-		errs.add(base+".limits.memory", "%q is too little for a RabbitMQ node: use at least %s (2Gi or more for production)", r.Limits.Memory, MinMemory)
+		add(errs, base+".limits.memory", "%q is too little for a RabbitMQ node: use at least %s (2Gi or more for production)", r.Limits.Memory, MinMemory)
 	}
 	if memRequest != nil && memLimit != nil && memRequest.Cmp(*memLimit) > 0 {
-		errs.add(base+".requests.memory", "%q is more than the limit %q: the request must not exceed the limit", r.Requests.Memory, r.Limits.Memory)
+		add(errs, base+".requests.memory", "%q is more than the limit %q: the request must not exceed the limit", r.Requests.Memory, r.Limits.Memory)
 	}
 	if cpuLimit != nil && r.Requests.CPU != "" {
 		if req, err := resource.ParseQuantity(string(r.Requests.CPU)); err == nil && req.Cmp(*cpuLimit) > 0 {
-			errs.add(base+".requests.cpu", "%q is more than the limit %q: the request must not exceed the limit", r.Requests.CPU, r.Limits.CPU)
+			add(errs, base+".requests.cpu", "%q is more than the limit %q: the request must not exceed the limit", r.Requests.CPU, r.Limits.CPU)
 		}
 	}
 }
 
-func validateLoadBalancer(errs *FieldErrors, x *Exposure) {
+func validateLoadBalancer(errs *field.ErrorList, x *Exposure) {
 	const base = "spec.exposure.loadBalancer"
 	if x.Type != ExposureLoadBalancer {
-		errs.add(base, "only applies to type LoadBalancer (type is %s): set spec.exposure.type: LoadBalancer or remove loadBalancer", x.Type)
+		add(errs, base, "only applies to type LoadBalancer (type is %s): set spec.exposure.type: LoadBalancer or remove loadBalancer", x.Type)
 		return
 	}
 	lb := x.LoadBalancer
 	for i, r := range lb.SourceRanges {
 		if _, _, err := net.ParseCIDR(r); err != nil {
-			errs.add(fmt.Sprintf("%s.sourceRanges[%d]", base, i), "%q is not a CIDR: write e.g. 10.0.0.0/8 or 203.0.113.7/32", r)
+			add(errs, fmt.Sprintf("%s.sourceRanges[%d]", base, i), "%q is not a CIDR: write e.g. 10.0.0.0/8 or 203.0.113.7/32", r)
 		}
 	}
 	for _, key := range sortedKeys(lb.Annotations) {
 		for _, msg := range validation.IsQualifiedName(key) {
-			errs.add(base+".annotations", "%q is not a valid annotation key: %s", key, msg)
+			add(errs, base+".annotations", "%q is not a valid annotation key: %s", key, msg)
 		}
 	}
 	if lb.Class != "" {
 		for _, msg := range validation.IsQualifiedName(lb.Class) {
-			errs.add(base+".class", "%q is not a valid loadBalancerClass (e.g. service.k8s.aws/nlb): %s", lb.Class, msg)
+			add(errs, base+".class", "%q is not a valid loadBalancerClass (e.g. service.k8s.aws/nlb): %s", lb.Class, msg)
 		}
 	}
 }
 
-func validateIngress(errs *FieldErrors, in *Ingress) {
+func validateIngress(errs *field.ErrorList, in *Ingress) {
 	const base = "spec.exposure.ingress"
 	if in.Host == "" {
-		errs.add(base+".host", "is required: the management UI's host name, e.g. rabbitmq.example.com")
+		add(errs, base+".host", "is required: the management UI's host name, e.g. rabbitmq.example.com")
 	} else {
 		for _, msg := range validation.IsFullyQualifiedDomainName(nil, in.Host) {
-			errs.add(base+".host", "%q is not a fully qualified host name: %s", in.Host, msg.Detail)
+			add(errs, base+".host", "%q is not a fully qualified host name: %s", in.Host, msg.Detail)
 		}
 	}
 	for _, f := range []struct{ field, name string }{{"className", in.ClassName}, {"tlsSecretName", in.TLSSecretName}} {
@@ -386,7 +387,7 @@ func validateIngress(errs *FieldErrors, in *Ingress) {
 			continue
 		}
 		for _, msg := range validation.IsDNS1123Subdomain(f.name) {
-			errs.add(base+"."+f.field, "%q is not a valid name: %s", f.name, msg)
+			add(errs, base+"."+f.field, "%q is not a valid name: %s", f.name, msg)
 		}
 	}
 }

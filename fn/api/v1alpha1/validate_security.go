@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	"fmt"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"net"
 	"net/url"
 	"path"
@@ -14,18 +15,18 @@ import (
 
 // validateSecretName reports a Secret name that Kubernetes would refuse; required says
 // what to write when it is empty.
-func validateSecretName(errs *FieldErrors, field, name, required string) {
+func validateSecretName(errs *field.ErrorList, field, name, required string) {
 	if name == "" {
-		errs.add(field, "is required: %s", required)
+		add(errs, field, "is required: %s", required)
 		return
 	}
 	for _, msg := range validation.IsDNS1123Subdomain(name) {
-		errs.add(field, "%q is not a valid Secret name: %s", name, msg)
+		add(errs, field, "%q is not a valid Secret name: %s", name, msg)
 	}
 }
 
 // validateSecurity checks the default user, TLS and NetworkPolicy settings.
-func validateSecurity(errs *FieldErrors, s *Spec) {
+func validateSecurity(errs *field.ErrorList, s *Spec) {
 	if u := s.DefaultUser; u != nil {
 		validateSecretName(errs, "spec.defaultUser.secretName", u.SecretName, "the Secret with keys username and password (kubectl create secret generic NAME --type kubernetes.io/basic-auth --from-literal=username=admin --from-literal=password=...)")
 	}
@@ -38,12 +39,12 @@ func validateSecurity(errs *FieldErrors, s *Spec) {
 	if np := s.NetworkPolicy; np != nil {
 		for i, ns := range np.ClientNamespaces {
 			for _, msg := range validation.IsDNS1123Label(ns) {
-				errs.add(fmt.Sprintf("spec.networkPolicy.clientNamespaces[%d]", i), "%q is not a namespace name: %s", ns, msg)
+				add(errs, fmt.Sprintf("spec.networkPolicy.clientNamespaces[%d]", i), "%q is not a namespace name: %s", ns, msg)
 			}
 		}
 		for i, cidr := range np.ClientCIDRs {
 			if _, _, err := net.ParseCIDR(cidr); err != nil {
-				errs.add(fmt.Sprintf("spec.networkPolicy.clientCIDRs[%d]", i), "%q is not a CIDR: write e.g. 10.0.0.0/8 or 203.0.113.7/32", cidr)
+				add(errs, fmt.Sprintf("spec.networkPolicy.clientCIDRs[%d]", i), "%q is not a CIDR: write e.g. 10.0.0.0/8 or 203.0.113.7/32", cidr)
 			}
 		}
 	}
@@ -55,24 +56,24 @@ var (
 	ezFilePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*\.ez$`)
 )
 
-func validateCommunityPlugins(errs *FieldErrors, plugins []CommunityPlugin) {
+func validateCommunityPlugins(errs *field.ErrorList, plugins []CommunityPlugin) {
 	seen := map[string]bool{}
 	for i, p := range plugins {
 		base := fmt.Sprintf("spec.communityPlugins[%d]", i)
 		switch {
 		case p.Name == "":
-			errs.add(base+".name", "is required: the plugin's name, e.g. rabbitmq_delayed_message_exchange")
+			add(errs, base+".name", "is required: the plugin's name, e.g. rabbitmq_delayed_message_exchange")
 		case !pluginPattern.MatchString(p.Name):
-			errs.add(base+".name", "%q is not a plugin name: plugin names are lowercase letters, digits and '_'", p.Name)
+			add(errs, base+".name", "%q is not a plugin name: plugin names are lowercase letters, digits and '_'", p.Name)
 		case seen[p.Name]:
-			errs.add(base+".name", "%q is listed twice", p.Name)
+			add(errs, base+".name", "%q is listed twice", p.Name)
 		}
 		seen[p.Name] = true
 		if msg := checkPluginURL(p); msg != "" {
-			errs.add(base+".url", "%s", msg)
+			add(errs, base+".url", "%s", msg)
 		}
 		if !sha256Pattern.MatchString(p.SHA256) {
-			errs.add(base+".sha256", "%q is not a sha256: write the 64 lowercase hex digits that `sha256sum FILE.ez` prints", p.SHA256)
+			add(errs, base+".sha256", "%q is not a sha256: write the 64 lowercase hex digits that `sha256sum FILE.ez` prints", p.SHA256)
 		}
 	}
 }
@@ -103,19 +104,19 @@ func nameOr(name string) string {
 // prometheusDuration is the duration format of Prometheus and the ServiceMonitor CRD.
 var prometheusDuration = regexp.MustCompile(`^(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$`)
 
-func validateServiceMonitor(errs *FieldErrors, sm *ServiceMonitor) {
+func validateServiceMonitor(errs *field.ErrorList, sm *ServiceMonitor) {
 	if sm == nil {
 		return
 	}
 	if d, err := time.ParseDuration(sm.Interval); err != nil || d <= 0 || !prometheusDuration.MatchString(sm.Interval) {
-		errs.add("spec.serviceMonitor.interval", "%q is not a scrape interval: write a duration such as 15s, 30s or 1m", sm.Interval)
+		add(errs, "spec.serviceMonitor.interval", "%q is not a scrape interval: write a duration such as 15s, 30s or 1m", sm.Interval)
 	}
 	for _, key := range sortedKeys(sm.Labels) {
 		for _, msg := range validation.IsQualifiedName(key) {
-			errs.add("spec.serviceMonitor.labels", "%q is not a valid label key: %s", key, msg)
+			add(errs, "spec.serviceMonitor.labels", "%q is not a valid label key: %s", key, msg)
 		}
 		for _, msg := range validation.IsValidLabelValue(sm.Labels[key]) {
-			errs.add("spec.serviceMonitor.labels", "%q is not a valid value for label %s: %s", sm.Labels[key], key, msg)
+			add(errs, "spec.serviceMonitor.labels", "%q is not a valid value for label %s: %s", sm.Labels[key], key, msg)
 		}
 	}
 }

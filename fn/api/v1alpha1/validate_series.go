@@ -1,6 +1,10 @@
 package v1alpha1
 
-import "fmt"
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
 
 // Rules that depend on the RabbitMQ release the config targets. Each one refuses a
 // combination that renders fine but fails or loses data on the running broker.
@@ -18,21 +22,21 @@ const First38PatchWithoutStartupDelay = 18
 const Newest38Image = "rabbitmq:3.8.34-management"
 
 // validateSeriesRules runs after validateVersion accepted spec.version.
-func (c *RabbitMQCluster) validateSeriesRules(errs *FieldErrors) {
+func (c *RabbitMQCluster) validateSeriesRules(errs *field.ErrorList) {
 	series, err := ParseSeries(c.Spec.Version)
 	if err != nil {
 		return
 	}
 	patch, known := c.Patch()
 	if series == (Series{3, 8}) && known && patch < Minimum38Patch {
-		errs.add(versionField(c), "RabbitMQ 3.8.%d is too old for the rendered pods: the preStop hook needs `rabbitmq-upgrade drain` (3.8.8) and `await_online_quorum_plus_one` (3.8.4); use 3.8.%d or newer, e.g. %s", patch, Minimum38Patch, Newest38Image)
+		add(errs, versionField(c), "RabbitMQ 3.8.%d is too old for the rendered pods: the preStop hook needs `rabbitmq-upgrade drain` (3.8.8) and `await_online_quorum_plus_one` (3.8.4); use 3.8.%d or newer, e.g. %s", patch, Minimum38Patch, Newest38Image)
 	}
 	d := &c.Spec.Discovery
 	if d.ForceNodeCleanup && d.Mode == DiscoveryK8s && series.AtLeast(4, 1) {
-		errs.add("spec.discovery.forceNodeCleanup", "cannot be used with k8s discovery on RabbitMQ %s: from 4.1 the k8s backend lists only the seed pod (<name>-0), so every tick would forget each other member that is down, even for an ordinary rolling restart, and shrink its quorum queues; remove forceNodeCleanup and forget departed nodes by hand (rabbitmqctl forget_cluster_node)", series)
+		add(errs, "spec.discovery.forceNodeCleanup", "cannot be used with k8s discovery on RabbitMQ %s: from 4.1 the k8s backend lists only the seed pod (<name>-0), so every tick would forget each other member that is down, even for an ordinary rolling restart, and shrink its quorum queues; remove forceNodeCleanup and forget departed nodes by hand (rabbitmqctl forget_cluster_node)", series)
 	}
 	if d.Mode == DiscoveryDNS && dnsRaces(series, patch, known) {
-		errs.add("spec.discovery.mode", "dns discovery can form separate clusters on RabbitMQ %s: from 3.8.18 to 3.12 the dns backend takes no lock and has no startup delay, so pods booting in parallel may each start a cluster of their own; use mode classic (it locks) or k8s, or RabbitMQ 3.13 or newer (nodes agree on one seed)", seriesOrPatch(series, patch, known))
+		add(errs, "spec.discovery.mode", "dns discovery can form separate clusters on RabbitMQ %s: from 3.8.18 to 3.12 the dns backend takes no lock and has no startup delay, so pods booting in parallel may each start a cluster of their own; use mode classic (it locks) or k8s, or RabbitMQ 3.13 or newer (nodes agree on one seed)", seriesOrPatch(series, patch, known))
 	}
 }
 
