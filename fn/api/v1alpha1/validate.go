@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	"fmt"
+	"github.com/distribution/reference"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"net"
 	"path"
@@ -91,11 +92,9 @@ func (c *RabbitMQCluster) validateMetadata(errs *field.ErrorList) {
 	}
 }
 
-// imagePattern is a loose image reference check: [registry/]repo[:tag][@digest], lowercase repo.
-var imagePattern = regexp.MustCompile(`^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
-
+// validateImage checks an image reference with the parser container runtimes use.
 func validateImage(errs *field.ErrorList, field, image, example string) {
-	if !imagePattern.MatchString(image) {
+	if _, err := reference.ParseNormalizedNamed(image); err != nil {
 		add(errs, field, "%q is not an image reference; write [registry/]repository[:tag][@sha256:digest], e.g. %s", image, example)
 	}
 }

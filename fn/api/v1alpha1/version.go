@@ -2,9 +2,9 @@ package v1alpha1
 
 import (
 	"fmt"
+	"github.com/distribution/reference"
 	"regexp"
 	"strconv"
-	"strings"
 )
 
 // Series is a RabbitMQ release series such as 3.10 or 4.2: the unit that version gates use.
@@ -51,15 +51,14 @@ func patchOf(version string) (int, bool) {
 	return patch, err == nil
 }
 
-// imageTag is the tag of an image reference ("" when it has none).
+// imageTag is the tag of an image reference ("" when it has none or is not a reference).
 func imageTag(image string) string {
-	ref, _, _ := strings.Cut(image, "@")
-	slash := strings.LastIndex(ref, "/")
-	colon := strings.LastIndex(ref, ":")
-	if colon <= slash {
-		return ""
+	if ref, err := reference.ParseNormalizedNamed(image); err == nil {
+		if tagged, ok := ref.(reference.Tagged); ok {
+			return tagged.Tag()
+		}
 	}
-	return ref[colon+1:]
+	return ""
 }
 
 // Patch is the patch release the config targets, from spec.version ("3.8.16") or else the

@@ -11,7 +11,7 @@ func TestSeriesFromImage(t *testing.T) {
 		{"rabbitmq:3.8-management", "3.8"},
 		{"rabbitmq:3.10.8", "3.10"},
 		{"rabbitmq:4.1-management-alpine", "4.1"},
-		{"registry.local:5000/team/rabbitmq:3.13.7@sha256:abc", "3.13"},
+		{"registry.local:5000/team/rabbitmq:3.13.7@sha256:abababababababababababababababababababababababababababababababab", "3.13"},
 		{"registry.local:5000/rabbitmq", ""},
 		{"rabbitmq:management", ""},
 		{"rabbitmq", ""},
