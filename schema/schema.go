@@ -1,8 +1,9 @@
 // Package schema generates the JSON Schema of the rabbitmq-krm config (a RabbitMQCluster,
 // apiVersion rabbitmq-krm.dev/v1alpha1) from the Go types in fn/api/v1alpha1. The types'
-// doc comments become descriptions; the checks of Validate that a schema can state (enums,
-// ranges, patterns, required fields) are kept here, keyed by JSON path, so that types.go
-// carries no schema tags.
+// doc comments become descriptions. The checks of Validate that a schema can state (enums,
+// ranges, patterns, required fields) are attached here by JSON path, so that types.go
+// carries no schema tags; their values are v1alpha1's own (rules.go, the enum constants,
+// the defaults), never restated.
 package schema
 
 import (
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -149,16 +151,22 @@ func enum[T any](values ...T) rule {
 	}
 }
 
-// Kubernetes name formats (k8s.io/apimachinery/pkg/util/validation), the patterns of
-// v1alpha1's unexported regexps, and the resource.Quantity syntax. Go's regexp and
+// Kubernetes name formats and the resource.Quantity syntax, which Validate checks with
+// k8s.io/apimachinery's functions (their regexps are unexported there). Go's regexp and
 // ECMA-262 (what editors run) read them alike.
 const (
 	dns1035Label     = `^[a-z]([-a-z0-9]*[a-z0-9])?$`
 	dns1123Label     = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	dns1123Subdomain = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
-	imageRef         = `^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$`
 	quantity         = `^[+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`
 )
+
+// imageRef is the image reference parser's grammar; its one POSIX class, which ECMA-262
+// lacks, is spelled out.
+var imageRef = strings.ReplaceAll(v1alpha1.ImageReferencePattern.String(), "[[:xdigit:]]", "[0-9a-fA-F]")
+
+// from states a v1alpha1 pattern.
+func from(re *regexp.Regexp) rule { return pattern(re.String()) }
 
 // subdomain is a Kubernetes object name, e.g. of a Secret or a StorageClass.
 var subdomain = []rule{pattern(dns1123Subdomain), maxLength(253)}
@@ -177,13 +185,13 @@ var rules = map[string][]rule{
 
 	"spec.replicas":      {minimum(1), maximum(v1alpha1.MaxReplicas), def(v1alpha1.DefaultReplicas)},
 	"spec.image":         {pattern(imageRef), def(v1alpha1.DefaultImage)},
-	"spec.version":       {pattern(`^[0-9]+\.[0-9]+(\.[0-9]+)?$`)},
+	"spec.version":       {from(v1alpha1.VersionPattern)},
 	"spec.clusterDomain": {pattern(dns1123Subdomain), maxLength(253), def(v1alpha1.DefaultClusterDomain)},
 
 	"spec.discovery.mode":             {enum(v1alpha1.DiscoveryModes...), def(v1alpha1.DiscoveryK8s)},
-	"spec.discovery.etcd.keyPrefix":   {pattern(`^[A-Za-z0-9_/-]+$`), def(v1alpha1.DefaultEtcdKeyPrefix)},
-	"spec.discovery.etcd.nodeTTL":     {minimum(1), def(v1alpha1.DefaultEtcdNodeTTL)},
-	"spec.discovery.etcd.lockTimeout": {minimum(1), def(v1alpha1.DefaultEtcdLockTimeout)},
+	"spec.discovery.etcd.keyPrefix":   {from(v1alpha1.EtcdKeyPrefixPattern), def(v1alpha1.DefaultEtcdKeyPrefix)},
+	"spec.discovery.etcd.nodeTTL":     {minimum(v1alpha1.MinEtcdSeconds), def(v1alpha1.DefaultEtcdNodeTTL)},
+	"spec.discovery.etcd.lockTimeout": {minimum(v1alpha1.MinEtcdSeconds), def(v1alpha1.DefaultEtcdLockTimeout)},
 	"spec.discovery.etcd.image":       {pattern(imageRef), def(v1alpha1.DefaultEtcdImage)},
 
 	"spec.exposure.type":                  {enum(v1alpha1.ExposureClusterIP, v1alpha1.ExposureNodePort, v1alpha1.ExposureLoadBalancer), def(v1alpha1.ExposureClusterIP)},
@@ -199,7 +207,7 @@ var rules = map[string][]rule{
 	"spec.persistence.nfs.path":         {pattern(`^/`)},
 
 	"spec.plugins":                 {unique()},
-	"spec.plugins[]":               {pattern(`^[a-z][a-z0-9_]*$`)},
+	"spec.plugins[]":               {from(v1alpha1.PluginNamePattern)},
 	"spec.erlangCookie.secretName": subdomain,
 	"spec.erlangCookie.secretKey":  {pattern(`^[-._a-zA-Z0-9]+$`), maxLength(253), def(v1alpha1.DefaultErlangCookieKey)},
 
@@ -208,18 +216,18 @@ var rules = map[string][]rule{
 	"spec.resources.limits.cpu":      {quantityValue()},
 	"spec.resources.limits.memory":   {quantityValue()},
 
-	"spec.terminationGracePeriodSeconds": {minimum(30), def(v1alpha1.DefaultTerminationGracePeriodSeconds)},
+	"spec.terminationGracePeriodSeconds": {minimum(v1alpha1.MinTerminationGracePeriodSeconds), def(v1alpha1.DefaultTerminationGracePeriodSeconds)},
 	"spec.podManagementPolicy":           {enum(v1alpha1.PodManagementParallel, v1alpha1.PodManagementOrderedReady), def(v1alpha1.PodManagementParallel)},
 
 	"spec.communityPlugins[]":               {required("name", "url", "sha256")},
-	"spec.communityPlugins[].name":          {pattern(`^[a-z][a-z0-9_]*$`)},
+	"spec.communityPlugins[].name":          {from(v1alpha1.PluginNamePattern)},
 	"spec.communityPlugins[].url":           {pattern(`^https?://[^\s"'\\]+\.ez$`)},
-	"spec.communityPlugins[].sha256":        {pattern(`^[a-f0-9]{64}$`)},
+	"spec.communityPlugins[].sha256":        {from(v1alpha1.SHA256Pattern)},
 	"spec.defaultUser":                      {required("secretName")},
 	"spec.defaultUser.secretName":           subdomain,
 	"spec.tls":                              {required("secretName")},
 	"spec.tls.secretName":                   subdomain,
 	"spec.tls.caSecretName":                 subdomain,
 	"spec.networkPolicy.clientNamespaces[]": {pattern(dns1123Label), maxLength(63)},
-	"spec.serviceMonitor.interval":          {pattern(`^(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$`), def(v1alpha1.DefaultScrapeInterval)},
+	"spec.serviceMonitor.interval":          {from(v1alpha1.ScrapeIntervalPattern), def(v1alpha1.DefaultScrapeInterval)},
 }

@@ -6,26 +6,11 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"net"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
-)
-
-// MaxNameLength keeps pod names (<name>-<ordinal>) and the StatefulSet's
-// controller-revision-hash label (<name>-<10 chars>) within 63 characters.
-const MaxNameLength = 52
-
-// MaxReplicas bounds the cluster size: RabbitMQ clusters beyond a few dozen nodes are not a
-// supported topology, and the bound keeps the rendered node lists small.
-const MaxReplicas = 99
-
-// NodePortMin and NodePortMax are Kubernetes' default service-node-port-range.
-const (
-	NodePortMin = 30000
-	NodePortMax = 32767
 )
 
 // Validate reports every problem of a defaulted config, each naming its field.
@@ -65,8 +50,8 @@ func (c *RabbitMQCluster) Validate() field.ErrorList {
 	default:
 		add(&errs, "spec.podManagementPolicy", "%q is not a pod management policy: use Parallel (recommended) or OrderedReady", s.PodManagementPolicy)
 	}
-	if g := *s.TerminationGracePeriodSeconds; g < 30 {
-		add(&errs, "spec.terminationGracePeriodSeconds", "%d is too short to drain a node: use at least 30 (default %d)", g, DefaultTerminationGracePeriodSeconds)
+	if g := *s.TerminationGracePeriodSeconds; g < MinTerminationGracePeriodSeconds {
+		add(&errs, "spec.terminationGracePeriodSeconds", "%d is too short to drain a node: use at least %d (default %d)", g, MinTerminationGracePeriodSeconds, DefaultTerminationGracePeriodSeconds)
 	}
 	return errs
 }
@@ -164,10 +149,10 @@ func validateEtcd(errs *field.ErrorList, e *EtcdDiscovery) {
 			add(errs, fmt.Sprintf("%s.endpoints[%d]", p, i), "%q %s", ep, msg)
 		}
 	}
-	if !etcdPrefixPattern.MatchString(e.KeyPrefix) {
+	if !EtcdKeyPrefixPattern.MatchString(e.KeyPrefix) {
 		add(errs, p+".keyPrefix", "%q is not a usable key prefix: use letters, digits, '-', '_' and '/'", e.KeyPrefix)
 	}
-	if *e.NodeTTL < 1 {
+	if *e.NodeTTL < MinEtcdSeconds {
 		add(errs, p+".nodeTTL", "%d is not allowed: the key TTL is in seconds and must be at least 1 (default %d)", *e.NodeTTL, DefaultEtcdNodeTTL)
 	}
 	if e.Image != "" {
@@ -177,12 +162,10 @@ func validateEtcd(errs *field.ErrorList, e *EtcdDiscovery) {
 			validateImage(errs, p+".image", e.Image, DefaultEtcdImage)
 		}
 	}
-	if *e.LockTimeout < 1 {
+	if *e.LockTimeout < MinEtcdSeconds {
 		add(errs, p+".lockTimeout", "%d is not allowed: the lock timeout is in seconds and must be at least 1 (default %d)", *e.LockTimeout, DefaultEtcdLockTimeout)
 	}
 }
-
-var etcdPrefixPattern = regexp.MustCompile(`^[A-Za-z0-9_/-]+$`)
 
 // checkHostPort returns "" when hp is host:port with a valid host and port.
 func checkHostPort(hp string) string {
@@ -293,14 +276,12 @@ func (c *RabbitMQCluster) validateNFS(errs *field.ErrorList, n *NFS) {
 	}
 }
 
-var pluginPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-
 func validatePlugins(errs *field.ErrorList, plugins []string) {
 	seen := map[string]bool{}
 	for i, name := range plugins {
 		field := fmt.Sprintf("spec.plugins[%d]", i)
 		switch {
-		case !pluginPattern.MatchString(name):
+		case !PluginNamePattern.MatchString(name):
 			add(errs, field, "%q is not a plugin name: plugin names are lowercase letters, digits and '_', e.g. rabbitmq_shovel", name)
 		case strings.HasPrefix(name, "rabbitmq_peer_discovery_"):
 			add(errs, field, "%q is chosen by spec.discovery.mode: remove it from plugins", name)

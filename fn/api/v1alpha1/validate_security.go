@@ -50,11 +50,8 @@ func validateSecurity(errs *field.ErrorList, s *Spec) {
 	}
 }
 
-var (
-	sha256Pattern = regexp.MustCompile(`^[a-f0-9]{64}$`)
-	// ezFilePattern keeps the archive name safe to use as a file name and in an Erlang string.
-	ezFilePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*\.ez$`)
-)
+// ezFilePattern keeps the archive name safe to use as a file name and in an Erlang string.
+var ezFilePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*\.ez$`)
 
 func validateCommunityPlugins(errs *field.ErrorList, plugins []CommunityPlugin) {
 	seen := map[string]bool{}
@@ -63,7 +60,7 @@ func validateCommunityPlugins(errs *field.ErrorList, plugins []CommunityPlugin) 
 		switch {
 		case p.Name == "":
 			add(errs, base+".name", "is required: the plugin's name, e.g. rabbitmq_delayed_message_exchange")
-		case !pluginPattern.MatchString(p.Name):
+		case !PluginNamePattern.MatchString(p.Name):
 			add(errs, base+".name", "%q is not a plugin name: plugin names are lowercase letters, digits and '_'", p.Name)
 		case seen[p.Name]:
 			add(errs, base+".name", "%q is listed twice", p.Name)
@@ -72,7 +69,7 @@ func validateCommunityPlugins(errs *field.ErrorList, plugins []CommunityPlugin) 
 		if msg := checkPluginURL(p); msg != "" {
 			add(errs, base+".url", "%s", msg)
 		}
-		if !sha256Pattern.MatchString(p.SHA256) {
+		if !SHA256Pattern.MatchString(p.SHA256) {
 			add(errs, base+".sha256", "%q is not a sha256: write the 64 lowercase hex digits that `sha256sum FILE.ez` prints", p.SHA256)
 		}
 	}
@@ -101,14 +98,11 @@ func nameOr(name string) string {
 	return name
 }
 
-// prometheusDuration is the duration format of Prometheus and the ServiceMonitor CRD.
-var prometheusDuration = regexp.MustCompile(`^(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?$`)
-
 func validateServiceMonitor(errs *field.ErrorList, sm *ServiceMonitor) {
 	if sm == nil {
 		return
 	}
-	if d, err := time.ParseDuration(sm.Interval); err != nil || d <= 0 || !prometheusDuration.MatchString(sm.Interval) {
+	if d, err := time.ParseDuration(sm.Interval); err != nil || d <= 0 || !ScrapeIntervalPattern.MatchString(sm.Interval) {
 		add(errs, "spec.serviceMonitor.interval", "%q is not a scrape interval: write a duration such as 15s, 30s or 1m", sm.Interval)
 	}
 	for _, key := range sortedKeys(sm.Labels) {

@@ -25,11 +25,9 @@ func (s Series) AtLeast(major, minor int) bool {
 	return s.Major > major || (s.Major == major && s.Minor >= minor)
 }
 
-var seriesPattern = regexp.MustCompile(`^(\d+)\.(\d+)(\.\d+)?$`)
-
 // ParseSeries reads "4.2" or "4.2.1" (the patch is ignored).
 func ParseSeries(v string) (Series, error) {
-	m := seriesPattern.FindStringSubmatch(v)
+	m := VersionPattern.FindStringSubmatch(v)
 	if m == nil {
 		return Series{}, fmt.Errorf("%q is not a RabbitMQ version; write major.minor such as \"4.2\"", v)
 	}
