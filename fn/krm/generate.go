@@ -8,7 +8,6 @@ import (
 	"path"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -20,15 +19,7 @@ import (
 // generate renders one config: its objects, filed in the package when place is set, and its
 // warnings, or only error results. pkg is the kpt package the output is written back to, nil
 // when the output is not kept.
-func generate(cfg *yaml.RNode, pkg []*yaml.RNode, place bool) ([]*yaml.RNode, framework.Results) {
-	objs, results := generateOne(cfg, pkg)
-	if place {
-		placeInPackage(cfg, objs)
-	}
-	return objs, results
-}
-
-func generateOne(node *yaml.RNode, pkg []*yaml.RNode) ([]*yaml.RNode, framework.Results) {
+func generate(node *yaml.RNode, pkg []*yaml.RNode, place bool) ([]*yaml.RNode, framework.Results) {
 	ref := identify(node)
 	file := fileOf(node)
 	text, err := node.String()
@@ -37,7 +28,11 @@ func generateOne(node *yaml.RNode, pkg []*yaml.RNode) ([]*yaml.RNode, framework.
 	}
 	c, errs := v1alpha1.Load([]byte(text))
 	if len(errs) > 0 {
-		return nil, fieldResults(ref, file, errs)
+		var results framework.Results
+		for _, e := range errs {
+			results = append(results, result(ref, file, framework.Error, e.Field, e.Detail))
+		}
+		return nil, results
 	}
 	out := render.Render(c)
 	if c.Spec.ErlangCookie.Generate {
@@ -60,6 +55,9 @@ func generateOne(node *yaml.RNode, pkg []*yaml.RNode) ([]*yaml.RNode, framework.
 			return nil, append(results, result(ref, file, framework.Error, "(render)", err.Error()))
 		}
 		objs = append(objs, n)
+	}
+	if place {
+		placeInPackage(node, objs)
 	}
 	return objs, results
 }
@@ -98,14 +96,6 @@ func cookieSecret(c *v1alpha1.RabbitMQCluster, pkg []*yaml.RNode) (render.Object
 		}
 	}
 	return render.CookieSecret(c, render.NewCookie()), ""
-}
-
-func fieldResults(ref *yaml.ResourceIdentifier, file *framework.File, errs field.ErrorList) framework.Results {
-	results := make(framework.Results, len(errs))
-	for i, e := range errs {
-		results[i] = result(ref, file, framework.Error, e.Field, e.Detail)
-	}
-	return results
 }
 
 func result(ref *yaml.ResourceIdentifier, file *framework.File, sev framework.Severity, field, msg string) *framework.Result {

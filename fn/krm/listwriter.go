@@ -6,19 +6,16 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/errors"
 	"sigs.k8s.io/kustomize/kyaml/kio"
-	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// part is a piece of the ResourceList document written by yaml.v3 on its own: the top-level
-// pairs before the items, one item, or the pairs after them. Each starts on a new line at the
-// top-level mapping or the items sequence, where yaml.v3 carries no state from the piece
-// before, so the pieces make the bytes of the whole document, except:
-//   - comments: yaml.v3 writes some of them only when the next node comes, possibly in the
-//     next piece, and a foot comment decides whether a blank line follows. Documents with
-//     such comments are not written in pieces at all (see commentsCarryOver);
-//   - a literal block with keep chomping ("|+") at the very end of a piece makes yaml.v3
-//     close the stream with "...": only the end of the whole document keeps it (openEnded).
+// part is a piece of the ResourceList document that yaml.v3 writes on its own: the pairs
+// before the items, one item, or the pairs after them. Each starts at the top-level mapping
+// or the items sequence, where yaml.v3 carries no state over, so the pieces make the bytes of
+// the whole document, except for comments that yaml.v3 writes when the next node comes (such
+// documents are not written in pieces: commentsCarryOver) and the "..." that a keep-chomped
+// literal ("|+") at the end makes yaml.v3 close a stream with: only the document's end keeps
+// it (openEnded).
 type part struct {
 	text      []byte
 	openEnded bool
@@ -145,11 +142,4 @@ func commentsStayIn(n *yaml.Node, mappingValue bool) bool {
 		}
 	}
 	return true
-}
-
-// placementPairs are the internal and legacy forms of the placement annotations.
-var placementPairs = [...]struct{ internal, legacy string }{
-	{kioutil.PathAnnotation, kioutil.LegacyPathAnnotation},
-	{kioutil.IndexAnnotation, kioutil.LegacyIndexAnnotation},
-	{kioutil.IdAnnotation, kioutil.LegacyIdAnnotation},
 }

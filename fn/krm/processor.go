@@ -2,7 +2,8 @@ package krm
 
 import (
 	"fmt"
-	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -11,10 +12,8 @@ import (
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
 )
 
-// Processor is the KRM function as a framework.ResourceListProcessor, output kept in memory:
-// framework.Execute(Processor{}, rw) is what Execute does with streaming output. With a
-// RabbitMQCluster functionConfig (kustomize generator, kpt configPath) it renders that config;
-// with none (kpt package mode) it renders every RabbitMQCluster item. Input items are kept.
+// Processor is Process as a framework.ResourceListProcessor, output in memory: tests compare
+// framework.Execute(Processor{}, rw) with Execute.
 type Processor struct{}
 
 func (Processor) Process(rl *framework.ResourceList) error {
@@ -24,10 +23,11 @@ func (Processor) Process(rl *framework.ResourceList) error {
 	return err
 }
 
-// Process renders the configs of rl into out, and appends the results to rl.Results. Every
-// config is rendered (for its results) even after one failed; when any failed, out holds
-// none of the generated objects: a partial manifest set applied by a GitOps tool with
-// pruning could delete a running cluster's objects.
+// Process is the KRM function: with a RabbitMQCluster functionConfig (kustomize generator,
+// kpt configPath) it renders that config, with none (kpt package mode) every RabbitMQCluster
+// item, into out; results go to rl.Results. When a config fails, out keeps none of the
+// generated objects: a partial manifest set applied by a GitOps tool with pruning could
+// delete a running cluster's objects.
 func Process(rl *framework.ResourceList, out *Output) error {
 	configs, err := configsOf(rl)
 	if err != nil {
@@ -46,11 +46,9 @@ func Process(rl *framework.ResourceList, out *Output) error {
 	return nil
 }
 
-// Render renders every config into out, the KRM path's way (Process) and the render
-// command's. pkg is the kpt package the output is written back to, nil when the output is not
-// kept. Configs that share a name would render the same objects twice: then nothing is
-// rendered. When a config fails, the rest are still rendered for their results, but nothing
-// more is put in out.
+// Render renders every config into out (Process and the render command). pkg is the kpt
+// package the output is written back to, nil when the output is not kept. After a config
+// fails, the rest are rendered for their results only.
 func Render(configs, pkg []*yaml.RNode, out *Output) (framework.Results, error) {
 	results := duplicateConfigs(configs)
 	if len(results) > 0 {
@@ -139,8 +137,9 @@ func configsOf(rl *framework.ResourceList) ([]*yaml.RNode, error) {
 // sends its generator config as an item, with local-config and index annotations but no
 // path, and keeps nothing (testdata/captured/kustomize-generator.yaml).
 func packageItems(rl *framework.ResourceList, configs []*yaml.RNode) []*yaml.RNode {
+	want, ok := identityOf(configs[0])
 	for _, item := range rl.Items {
-		if isConfig(item) && sameIdentity(item, configs[0]) && fromPackageFile(item) {
+		if id, isID := identityOf(item); ok && isID && id == want && isConfig(item) && fromPackageFile(item) {
 			return rl.Items
 		}
 	}
@@ -177,15 +176,6 @@ func identityOf(n *yaml.RNode) (id identity, ok bool) {
 	if !hasMapMetadata(n) {
 		return identity{}, false
 	}
-	apiVersion, group := n.GetApiVersion(), ""
-	if i := strings.LastIndexByte(apiVersion, '/'); i >= 0 {
-		group = apiVersion[:i]
-	}
-	return identity{group, n.GetKind(), n.GetNamespace(), n.GetName()}, true
-}
-
-func sameIdentity(a, b *yaml.RNode) bool {
-	ida, oka := identityOf(a)
-	idb, okb := identityOf(b)
-	return oka && okb && ida == idb
+	gv, _ := schema.ParseGroupVersion(n.GetApiVersion())
+	return identity{gv.Group, n.GetKind(), n.GetNamespace(), n.GetName()}, true
 }

@@ -8,21 +8,18 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/errors"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Execute is framework.Execute(Processor{}, &kio.ByteReadWriter{KeepReaderAnnotations: true})
-// with the same output bytes and errors, except that generated objects are not kept as node
-// trees until the end: each is encoded by yaml.v3 as soon as it is final (Output.encode), and
-// the ResourceList is written item by item. kio.ByteWriter encodes the whole list as one
-// document, which with 1000 clusters means GBs of nodes instead of a few MB of bytes.
+// with the same bytes and errors, but each generated object is encoded as soon as it is final
+// (Output.encode), not kept as a node tree for kio.ByteWriter to encode the whole list at the
+// end: with 1000 clusters, a few MB of bytes instead of GBs of nodes. A plain YAML stream, or
+// comments that yaml.v3 writes after an item's end (commentsCarryOver), go kio's way.
 //
-// Input that is not a ResourceList (a plain YAML stream), or whose comments yaml.v3 would write
-// after the item's end (see commentsCarryOver), is written by kio.ByteWriter as one document.
-//
-// Every result is also written to log as one line (see Message), unless kpt sent the input:
-// kustomize (and Argo CD through it) prints a function's stderr but never its results, so
-// warnings would go unseen; kpt prints both, so it would show them twice.
+// Results are also written to log, one line each, unless kpt sent the input: kustomize (and
+// Argo CD through it) shows a function's stderr but never its results; kpt shows both.
 func Execute(in io.Reader, out, log io.Writer) error {
 	rw := &kio.ByteReadWriter{Reader: in, KeepReaderAnnotations: true}
 	items, err := rw.Read()
@@ -66,8 +63,7 @@ func Execute(in io.Reader, out, log io.Writer) error {
 	return retErr
 }
 
-// setResults is framework.Execute's: new results replace the input's, as YAML that went
-// through a text round trip. They are also written to log, one line each, when it is set.
+// setResults is framework.Execute's (new results replace the input's), plus the log.
 func setResults(rw *kio.ByteReadWriter, results framework.Results, log io.Writer) error {
 	if len(results) == 0 {
 		return nil
@@ -86,12 +82,11 @@ func setResults(rw *kio.ByteReadWriter, results framework.Results, log io.Writer
 }
 
 // reconcileAndEncode finishes a generated object as framework.Execute would at the end
-// (kio.ReconcileInternalAnnotations, then kio.ByteWriter's ClearEmptyAnnotations) and encodes
-// it. kio reads two things from nodeAnnos: the placement annotation forms the input uses
-// (internal, legacy or both; the same in every item that has any, which Execute checks on the
-// kept items), and an item's original annotations by its migration id, which a generated
-// object does not have. So one item with placement annotations stands for all of them: kio
-// would otherwise scan every input item for every generated object.
+// (kio.ReconcileInternalAnnotations, kio.ByteWriter's ClearEmptyAnnotations) and encodes it.
+// Of nodeAnnos, kio reads the placement annotation forms the input uses (the same in every
+// item that has any: Execute checks the kept items) and an item's originals by migration id,
+// which generated objects lack. So one item stands for all, or kio would scan every item for
+// every generated object.
 func reconcileAndEncode(nodeAnnos map[string]map[string]string) func(*yaml.RNode) (part, error) {
 	format := map[string]map[string]string{}
 	for id, annos := range nodeAnnos {
@@ -114,11 +109,9 @@ func reconcileAndEncode(nodeAnnos map[string]map[string]string) func(*yaml.RNode
 }
 
 func hasPlacement(annos map[string]string) bool {
-	for _, p := range placementPairs {
-		if _, ok := annos[p.internal]; ok {
-			return true
-		}
-		if _, ok := annos[p.legacy]; ok {
+	for _, key := range []string{kioutil.PathAnnotation, kioutil.IndexAnnotation, kioutil.IdAnnotation,
+		kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation, kioutil.LegacyIdAnnotation} {
+		if _, ok := annos[key]; ok {
 			return true
 		}
 	}
