@@ -1,15 +1,17 @@
-// cmprun runs an Argo CD Config Management Plugin's discover or generate command the way Argo CD's
+// cmprun runs an Argo CD Config Management Plugin's generate command the way Argo CD's
 // argocd-cmp-server does (cmpserver/plugin/plugin.go, util/io/files/tar.go), without a cluster:
 //   - the repository is copied into a fresh 0700 work directory under -workroot, `.git` left out, with
 //     file modes reset as the CMP server does by default (preserveFileMode: false): files 0644, dirs 0755;
 //   - the command runs in the application directory (workdir/<-app>) with cmd.Env = this process's
 //     environment (the sidecar's) + the request's entries (ARGOCD_APP_*, KUBE_*, ARGOCD_ENV_*; empty
 //     values dropped), and argv = command[0], command[1:]..., args...;
-//   - generate: stdout is the manifest stream; a failure is reported like Argo CD reports it.
+//   - stdout is the manifest stream; a failure is reported like Argo CD reports it.
+//
+// Discovery is not modelled here: test/argocd runs Argo CD's own cmp-server and repo-server code for it.
 //
 // Run it as the sidecar's user (e.g. `setpriv --reuid=999 ...`) to reproduce the non-root setting.
 //
-// Usage: cmprun -plugin plugin.yaml -repo DIR -app REL/PATH [-discover] [-workroot DIR] [-e NAME=VALUE]...
+// Usage: cmprun -plugin plugin.yaml -repo DIR -app REL/PATH [-workroot DIR] [-e NAME=VALUE]...
 package main
 
 import (
@@ -36,7 +38,6 @@ func main() {
 	plugin := flag.String("plugin", "", "plugin.yaml (ConfigManagementPlugin)")
 	repo := flag.String("repo", "", "repository directory")
 	app := flag.String("app", ".", "application path inside the repository")
-	discover := flag.Bool("discover", false, "run discovery instead of generate; prints true or false")
 	workroot := flag.String("workroot", os.TempDir(), "where the CMP work directory is created")
 	var env envFlags
 	flag.Var(&env, "e", "request environment entry NAME=VALUE (repeatable)")
@@ -74,18 +75,6 @@ func main() {
 	}
 	fullEnv := append(os.Environ(), reqEnv...)
 
-	if *discover {
-		if fileName := str(cfg, "spec", "discover", "fileName"); fileName != "" {
-			m, err := filepath.Glob(filepath.Join(appPath, fileName))
-			check(err)
-			fmt.Println(len(m) > 0)
-			return
-		}
-		out, err := run(cmd(cfg, "spec", "discover", "find"), appPath, fullEnv)
-		check(err)
-		fmt.Println(out != "")
-		return
-	}
 	if init := cmd(cfg, "spec", "init"); len(init) > 0 {
 		if _, err := run(init, appPath, fullEnv); err != nil {
 			fail(err)
@@ -187,14 +176,6 @@ func elementStrings(n *yaml.RNode) []string {
 		out = append(out, c.Value)
 	}
 	return out
-}
-
-func str(cfg *yaml.RNode, path ...string) string {
-	n, err := cfg.Pipe(yaml.Lookup(path...))
-	if err != nil || n == nil {
-		return ""
-	}
-	return yaml.GetValue(n)
 }
 
 func check(err error) {

@@ -113,7 +113,7 @@ func checkSidecar(path string) []string {
 		if cm == nil {
 			p = append(p, fmt.Sprintf("config volume refers to ConfigMap %q, which the install does not contain", cmName))
 		} else {
-			for _, key := range []string{"plugin.yaml", "generate.sh"} {
+			for _, key := range []string{"plugin.yaml", "generate.sh", "discover.sh"} {
 				if get(cm, "data", key) == "" {
 					p = append(p, "ConfigMap "+cmName+" lacks "+key)
 				}
