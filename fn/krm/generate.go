@@ -1,6 +1,5 @@
-// Package krm connects the pure renderer to the KRM function protocol: it finds the
-// RabbitMQCluster configs in a ResourceList, reports problems as results, and upserts the
-// generated objects into the items.
+// Package krm connects the pure renderer to the KRM function protocol: configs in, results
+// and upserted objects out.
 package krm
 
 import (
@@ -16,9 +15,8 @@ import (
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/render"
 )
 
-// generate renders one config: its objects, filed in the package when place is set, and its
-// warnings, or only error results. pkg is the kpt package the output is written back to, nil
-// when the output is not kept.
+// generate renders one config: its objects (filed in the package when place is set) and
+// warnings, or only error results. pkg is the kpt package the output goes back to, or nil.
 func generate(node *yaml.RNode, pkg []*yaml.RNode, place bool) ([]*yaml.RNode, framework.Results) {
 	ref := identify(node)
 	file := fileOf(node)
@@ -127,9 +125,8 @@ func fileOf(node *yaml.RNode) *framework.File {
 	return &framework.File{Path: path}
 }
 
-// placeInPackage files a cluster's objects next to its config, one object per file:
-// <config dir>/<cluster name>/<kind>_<name>.yaml. An object that replaces an earlier copy
-// keeps that copy's placement instead (see Upsert), so files a user moved stay put.
+// placeInPackage files a cluster's objects next to its config: <config dir>/<cluster>/<kind>_
+// <name>.yaml. A replaced copy's placement wins (Output.upsert): files a user moved stay put.
 func placeInPackage(config *yaml.RNode, objs []*yaml.RNode) {
 	dir := "."
 	if f := fileOf(config); f != nil {
@@ -144,13 +141,9 @@ func placeInPackage(config *yaml.RNode, objs []*yaml.RNode) {
 // Message formats a result as one line, as kpt prints it:
 // "[error] apiVersion/kind/[namespace/]name field: message".
 func Message(r *framework.Result) string {
-	s := fmt.Sprintf("[%s]", r.Severity)
+	s := "[" + string(r.Severity) + "]"
 	if ref := r.ResourceRef; ref != nil {
-		s += fmt.Sprintf(" %s/%s/", ref.APIVersion, ref.Kind)
-		if ref.Namespace != "" {
-			s += ref.Namespace + "/"
-		}
-		s += ref.Name
+		s += " " + path.Join(ref.APIVersion, ref.Kind, ref.Namespace) + "/" + ref.Name
 	}
 	if r.Field != nil && r.Field.Path != "" {
 		return s + " " + r.Field.Path + ": " + r.Message

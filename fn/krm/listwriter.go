@@ -39,13 +39,6 @@ func encodePart(n *yaml.Node) (part, error) {
 	return part{text, openEnded}, nil
 }
 
-func pairs(kv ...*yaml.Node) (part, error) {
-	if len(kv) == 0 {
-		return part{}, nil
-	}
-	return encodePart(&yaml.Node{Kind: yaml.MappingNode, Content: kv})
-}
-
 func key(name string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Value: name}
 }
@@ -53,40 +46,34 @@ func key(name string) *yaml.Node {
 // writeList writes what kio.ByteWriter writes for a wrapped list with KeepReaderAnnotations
 // (apiVersion, kind, items, functionConfig and results, in one YAML document), item by item.
 func (o *Output) writeList(out io.Writer, rw *kio.ByteReadWriter) error {
-	head, err := pairs(key("apiVersion"), yaml.NewScalarRNode(rw.WrappingAPIVersion).YNode(),
-		key("kind"), yaml.NewScalarRNode(rw.WrappingKind).YNode())
-	if err != nil {
-		return err
-	}
-	head.text = append(head.text, "items:\n"...)
+	head, err := encodePart(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+		key("apiVersion"), key(rw.WrappingAPIVersion), key("kind"), key(rw.WrappingKind)}})
 	if len(o.slots) == 0 {
-		head.text = append(head.text[:len(head.text)-1], " []\n"...)
+		head.text = append(head.text, "items: []\n"...)
+	} else {
+		head.text = append(head.text, "items:\n"...)
 	}
-	last := head
-	if _, err := out.Write(head.text); err != nil {
-		return err
-	}
-	for i, s := range o.slots {
-		if last, err = s.encoded(); err != nil {
-			return err
-		}
-		o.slots[i] = slot{} // written: let the collector have it
-		if _, err := out.Write(last.text); err != nil {
-			return err
-		}
-	}
-	var tail []*yaml.Node
+	tail := &yaml.Node{Kind: yaml.MappingNode}
 	if rw.FunctionConfig != nil {
-		tail = append(tail, key("functionConfig"), rw.FunctionConfig.YNode())
+		tail.Content = append(tail.Content, key("functionConfig"), rw.FunctionConfig.YNode())
 	}
 	if rw.Results != nil {
-		tail = append(tail, key("results"), rw.Results.YNode())
+		tail.Content = append(tail.Content, key("results"), rw.Results.YNode())
 	}
-	if len(tail) > 0 {
-		if last, err = pairs(tail...); err != nil {
-			return err
+	if err == nil {
+		_, err = out.Write(head.text)
+	}
+	last := head
+	for i := 0; i < len(o.slots) && err == nil; i++ {
+		if last, err = o.slots[i].encoded(); err == nil {
+			_, err = out.Write(last.text)
 		}
-		_, err = out.Write(last.text)
+		o.slots[i] = slot{} // written: let the collector have it
+	}
+	if len(tail.Content) > 0 && err == nil {
+		if last, err = encodePart(tail); err == nil {
+			_, err = out.Write(last.text)
+		}
 	}
 	if last.openEnded && err == nil {
 		_, err = io.WriteString(out, "...\n")

@@ -11,10 +11,9 @@ import (
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/render"
 )
 
-// Output is where every caller (the KRM path, `render`, `cookie`) puts generated objects: the
-// output items in order, the kept input items first, each replaced in place by a generated
-// object of the same identity, then the other generated objects. This is the one upsert
-// policy: a second run over its own output changes nothing.
+// Output is where the KRM path, `render` and `cookie` put generated objects: the kept input
+// items, each replaced in place by a generated object of the same identity, then the other
+// generated objects. The one upsert policy: a second run over its own output changes nothing.
 type Output struct {
 	items []*yaml.RNode // the input items kept
 	slots []slot
@@ -26,13 +25,13 @@ type Output struct {
 	encode func(*yaml.RNode) (part, error)
 }
 
-// slot is one output item: an input item, or a generated object as a node or as bytes.
+// slot is one output item: an input item, or a generated object as a node or as bytes. kept
+// is a generated object's placement annotations before encode reconciled them: what an
+// object that replaces it later keeps.
 type slot struct {
 	node *yaml.RNode
 	text part
-	// placement is a generated object's placement annotations as upserted, before encode
-	// reconciled them: what an object that replaces it later keeps.
-	placement map[string]string
+	kept map[string]string
 }
 
 // NewOutput keeps the items (none for `render` and `cookie`) in the output.
@@ -52,23 +51,20 @@ func NewOutput(items []*yaml.RNode, place bool) *Output {
 func (o *Output) upsert(objs []*yaml.RNode) error {
 	for _, g := range objs {
 		id, _ := identityOf(g)
-		i, ok := o.index[id]
-		if ok {
-			if err := keepPlacement(o.slots[i].placementAnnotations(), g); err != nil {
-				return err
-			}
-		} else {
+		i, replaces := o.index[id]
+		if !replaces {
 			i = len(o.slots)
 			o.slots = append(o.slots, slot{})
+		} else if err := keepPlacement(o.slots[i].placement(), g); err != nil {
+			return err
 		}
-		s := slot{node: g}
+		s := slot{node: g, kept: placementOf(g)}
 		if o.encode != nil {
-			s.placement = slot{node: g}.placementAnnotations()
-			text, err := o.encode(g)
-			if err != nil {
+			var err error
+			if s.text, err = o.encode(g); err != nil {
 				return err
 			}
-			s = slot{text: text, placement: s.placement}
+			s.node = nil
 		}
 		o.slots[i] = s
 	}
@@ -93,18 +89,21 @@ func keepPlacement(found map[string]string, g *yaml.RNode) error {
 	return nil
 }
 
-func (s slot) placementAnnotations() map[string]string {
+func (s slot) placement() map[string]string {
 	if s.node == nil {
-		return s.placement
+		return s.kept
 	}
+	return placementOf(s.node)
+}
+
+func placementOf(n *yaml.RNode) map[string]string {
 	found := map[string]string{}
-	if !hasMapMetadata(s.node) {
-		return found
-	}
-	annos := s.node.GetAnnotations()
-	for _, key := range placementAnnotations {
-		if v, ok := annos[key]; ok {
-			found[key] = v
+	if hasMapMetadata(n) {
+		annos := n.GetAnnotations()
+		for _, key := range placementAnnotations {
+			if v, ok := annos[key]; ok {
+				found[key] = v
+			}
 		}
 	}
 	return found

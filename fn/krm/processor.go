@@ -71,9 +71,8 @@ func isConfig(n *yaml.RNode) bool {
 	return isMap(n) && n.GetApiVersion() == v1alpha1.APIVersion && n.GetKind() == v1alpha1.Kind
 }
 
-// isMap reports whether n is a map. kyaml's getters index past the end of a list of odd
-// length and panic (found by FuzzRender): GetApiVersion and GetKind need a map, and
-// GetName, GetNamespace and GetAnnotations need hasMapMetadata too.
+// isMap guards kyaml's getters, which panic on a list of odd length (found by FuzzRender):
+// GetApiVersion and GetKind need a map; GetName, GetNamespace, GetAnnotations hasMapMetadata.
 func isMap(n *yaml.RNode) bool {
 	return n.YNode().Kind == yaml.MappingNode
 }
@@ -96,8 +95,7 @@ func hasMapMetadata(n *yaml.RNode) bool {
 	return true
 }
 
-// isEmptyConfigMap recognises what `kpt fn eval` sends when no --fn-config is given: a
-// ConfigMap without data. It means "no functionConfig", like a Kptfile mutator without config.
+// isEmptyConfigMap is what `kpt fn eval` sends without --fn-config: no functionConfig.
 func isEmptyConfigMap(n *yaml.RNode) bool {
 	if !isMap(n) || n.GetApiVersion() != "v1" || n.GetKind() != "ConfigMap" {
 		return false
@@ -132,10 +130,9 @@ func configsOf(rl *framework.ResourceList) ([]*yaml.RNode, error) {
 }
 
 // packageItems are the items when they are a kpt package that keeps the output: the config
-// is itself an item that kpt read from a package file (package mode, or a Kptfile configPath,
-// which kpt passes along as an item). Only kpt sets the path annotations: kustomize also
-// sends its generator config as an item, with local-config and index annotations but no
-// path, and keeps nothing (testdata/captured/kustomize-generator.yaml).
+// is an item kpt read from a package file (package mode, or a Kptfile configPath). kustomize
+// also sends its generator config as an item, but without a path, and keeps nothing
+// (testdata/captured/kustomize-generator.yaml).
 func packageItems(rl *framework.ResourceList, configs []*yaml.RNode) []*yaml.RNode {
 	want, ok := identityOf(configs[0])
 	for _, item := range rl.Items {
