@@ -267,15 +267,18 @@ func bannerConfigFiles(log string) []string {
 	return out
 }
 
-// checkBannerConfigFiles: the broker says it read the advanced config the container env names, then exactly the
-// conf.d files (not advanced.config as a rabbitmq.conf file).
+// checkBannerConfigFiles: the broker says it read the advanced config the container env names, then the main
+// rabbitmq.conf (mounted from the ConfigMap), then exactly the conf.d files (not advanced.config as a rabbitmq.conf
+// file).
 func checkBannerConfigFiles(p *pod) error {
 	_, adv, ok := p.advancedConfig()
 	if !ok {
 		return fmt.Errorf("pod %s has no advanced config", p.name)
 	}
+	mainFile, _, _ := p.configPaths()
+	main, _ := p.localPath(p.mounts, mainFile)
 	_, confs := p.confFiles()
-	want := append([]string{adv}, confs...)
+	want := append([]string{adv, main}, confs...)
 	got := bannerConfigFiles(p.logSinceStart())
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		return fmt.Errorf("pod %s: the boot banner lists config files %q, want %q", p.name, got, want)
