@@ -82,6 +82,12 @@ func FuzzRender(f *testing.F) {
 		f.Fatalf("seed run failed with exit code %d", code)
 	}
 	f.Add(previous.Bytes(), uint8(fuzzStdin))
+	addRunSeeds(f, valid[0])
+	f.Fuzz(checkRun)
+}
+
+// addRunSeeds adds odd inputs on stdin, as the functionConfig and as a package item.
+func addRunSeeds(f *testing.F, valid string) {
 	for _, s := range []string{
 		"",
 		"{}",
@@ -90,9 +96,9 @@ func FuzzRender(f *testing.F) {
 		"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n",
 		"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {}\nfunctionConfig: []\n",
 		"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: x}\n",
-		"apiVersion: v1\nkind: List\nitems:\n- " + strings.ReplaceAll(strings.TrimSpace(valid[0]), "\n", "\n  ") + "\n",
-		valid[0] + "---\n" + valid[0],
-		valid[0] + "---\n- a\n",
+		"apiVersion: v1\nkind: List\nitems:\n- " + strings.ReplaceAll(strings.TrimSpace(valid), "\n", "\n  ") + "\n",
+		valid + "---\n" + valid,
+		valid + "---\n- a\n",
 		"kind: ResourceList\nitems: [&a {kind: RabbitMQCluster}, *a]\n",
 		// Panicked in kyaml's metadata getters before krm.isMap/hasMapMetadata.
 		"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig: [a]\n",
@@ -111,32 +117,34 @@ func FuzzRender(f *testing.F) {
 		f.Add([]byte(s), uint8(fuzzRenderCommand))
 	}
 
-	f.Fuzz(func(t *testing.T, data []byte, mode uint8) {
-		if len(data) > fuzzMaxInput {
-			return
-		}
-		args, stdin := fuzzInput(data, mode%fuzzModes)
-		if tooManyReplicas(stdin) {
-			return
-		}
-		var stdout, stderr bytes.Buffer
-		code := run(args, bytes.NewReader(stdin), &stdout, &stderr)
-		var stdout2, stderr2 bytes.Buffer
-		code2 := run(args, bytes.NewReader(stdin), &stdout2, &stderr2)
-		if code != code2 || stdout.String() != stdout2.String() || stderr.String() != stderr2.String() {
-			t.Fatalf("two runs on the same input differ: exit %d/%d\nstdout:\n%s", code, code2, textdiff.First(stdout.String(), stdout2.String()))
-		}
-		if args != nil {
-			checkRenderCommand(t, code, stdout.Bytes(), stderr.Bytes())
-			return
-		}
-		checkKRM(t, stdin, code, stdout.Bytes(), stderr.Bytes())
-		// The SDK's own loop is the reference: the function's KRM path must write the same
-		// bytes and fail on the same inputs.
-		if ref, refCode, ok := sdkExecute(stdin); ok && (ref != stdout.String() || (refCode != 0) != (code != 0)) {
-			t.Fatalf("output differs from framework.Execute (exit %d, SDK exit %d):\n%s", code, refCode, textdiff.First(ref, stdout.String()))
-		}
-	})
+}
+
+// checkRun is FuzzRender on one input.
+func checkRun(t *testing.T, data []byte, mode uint8) {
+	if len(data) > fuzzMaxInput {
+		return
+	}
+	args, stdin := fuzzInput(data, mode%fuzzModes)
+	if tooManyReplicas(stdin) {
+		return
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(args, bytes.NewReader(stdin), &stdout, &stderr)
+	var stdout2, stderr2 bytes.Buffer
+	code2 := run(args, bytes.NewReader(stdin), &stdout2, &stderr2)
+	if code != code2 || stdout.String() != stdout2.String() || stderr.String() != stderr2.String() {
+		t.Fatalf("two runs on the same input differ: exit %d/%d\nstdout:\n%s", code, code2, textdiff.First(stdout.String(), stdout2.String()))
+	}
+	if args != nil {
+		checkRenderCommand(t, code, stdout.Bytes(), stderr.Bytes())
+		return
+	}
+	checkKRM(t, stdin, code, stdout.Bytes(), stderr.Bytes())
+	// The SDK's own loop is the reference: the function's KRM path must write the same
+	// bytes and fail on the same inputs.
+	if ref, refCode, ok := sdkExecute(stdin); ok && (ref != stdout.String() || (refCode != 0) != (code != 0)) {
+		t.Fatalf("output differs from framework.Execute (exit %d, SDK exit %d):\n%s", code, refCode, textdiff.First(ref, stdout.String()))
+	}
 }
 
 // sdkExecute runs the Processor through kyaml's framework.Execute; ok is false when kyaml

@@ -152,11 +152,10 @@ func goldenConfigs(t testing.TB) map[string]string {
 	return configs
 }
 
-// executeInputs are the hand-written inputs; FuzzExecute starts from them too.
-func executeInputs(t testing.TB) []string {
-	configs := goldenConfigs(t)
-	article := configs["article-nfs"]
-	inputs := []string{
+// oddInputs are ResourceLists around the article's config with what kpt and kustomize may
+// send besides: comments, placement annotations, results, odd items.
+func oddInputs(article string) []string {
+	return []string{
 		"",
 		"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n",
 		"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [\n",
@@ -195,6 +194,13 @@ func executeInputs(t testing.TB) []string {
 		"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- 1\n- [a, b]\n- - c\n",
 		"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- metadata: {}\n- metadata:\n    annotations: {}\n- metadata:\n    annotations: ~\n",
 	}
+}
+
+// executeInputs are the hand-written inputs; FuzzExecute starts from them too.
+func executeInputs(t testing.TB) []string {
+	configs := goldenConfigs(t)
+	article := configs["article-nfs"]
+	inputs := oddInputs(article)
 	// Two clusters in one namespace generate the same Namespace; their second run replaces
 	// one input item twice. Comments that stay within their item (a file's header, a field's
 	// head comment, a value's line comment) do not stop the streaming path.

@@ -40,10 +40,7 @@ func (k *cluster) etcdService() Object {
 // initial cluster formation and node registration depend on it. Its data is persistent so
 // registrations survive an etcd restart.
 func (k *cluster) etcdStatefulSet() Object {
-	e := k.Spec.Discovery.Etcd
 	svc := k.names.EtcdService()
-	peerURL := fmt.Sprintf("http://$(POD_NAME).%s.$(POD_NAMESPACE).svc.%s:%d", svc, k.Spec.ClusterDomain, etcdPeerPort)
-	clientURL := fmt.Sprintf("http://$(POD_NAME).%s.$(POD_NAMESPACE).svc.%s:%d", svc, k.Spec.ClusterDomain, names.EtcdClientPort)
 	meta := k.etcdMeta(k.names.EtcdStatefulSet())
 	var class *string
 	if sc := k.Spec.Persistence.StorageClassName; sc != "" {
@@ -66,36 +63,7 @@ func (k *cluster) etcdStatefulSet() Object {
 						RunAsNonRoot: ptr(true), RunAsUser: ptr(int64(65532)), RunAsGroup: ptr(int64(65532)), FSGroup: ptr(int64(65532)),
 						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 					},
-					Containers: []corev1.Container{{
-						Name:  "etcd",
-						Image: e.Image,
-						Command: []string{"etcd",
-							"--name=$(POD_NAME)",
-							"--data-dir=/var/lib/etcd/data",
-							fmt.Sprintf("--listen-client-urls=http://0.0.0.0:%d", names.EtcdClientPort),
-							"--advertise-client-urls=" + clientURL,
-							fmt.Sprintf("--listen-peer-urls=http://0.0.0.0:%d", etcdPeerPort),
-							"--initial-advertise-peer-urls=" + peerURL,
-							"--initial-cluster=$(POD_NAME)=" + peerURL,
-							"--initial-cluster-state=new",
-							"--auto-compaction-retention=1",
-						},
-						Env: []corev1.EnvVar{fieldEnv("POD_NAME", "metadata.name"), fieldEnv("POD_NAMESPACE", "metadata.namespace")},
-						Ports: []corev1.ContainerPort{
-							containerPort("client", names.EtcdClientPort),
-							containerPort("peer", etcdPeerPort),
-						},
-						ReadinessProbe: &corev1.Probe{
-							ProbeHandler:  corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString("client")}},
-							PeriodSeconds: 10, TimeoutSeconds: 5,
-						},
-						Resources: corev1.ResourceRequirements{
-							Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
-							Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("512Mi")},
-						},
-						SecurityContext: containerSecurityContext(),
-						VolumeMounts:    []corev1.VolumeMount{{Name: "data", MountPath: "/var/lib/etcd"}},
-					}},
+					Containers: []corev1.Container{k.etcdContainer()},
 				},
 			},
 			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{{
@@ -107,5 +75,42 @@ func (k *cluster) etcdStatefulSet() Object {
 				},
 			}},
 		},
+	}
+}
+
+// etcdContainer runs the single member, advertised at its own pod's DNS name.
+func (k *cluster) etcdContainer() corev1.Container {
+	svc := k.names.EtcdService()
+	peerURL := fmt.Sprintf("http://$(POD_NAME).%s.$(POD_NAMESPACE).svc.%s:%d", svc, k.Spec.ClusterDomain, etcdPeerPort)
+	clientURL := fmt.Sprintf("http://$(POD_NAME).%s.$(POD_NAMESPACE).svc.%s:%d", svc, k.Spec.ClusterDomain, names.EtcdClientPort)
+	return corev1.Container{
+		Name:  "etcd",
+		Image: k.Spec.Discovery.Etcd.Image,
+		Command: []string{"etcd",
+			"--name=$(POD_NAME)",
+			"--data-dir=/var/lib/etcd/data",
+			fmt.Sprintf("--listen-client-urls=http://0.0.0.0:%d", names.EtcdClientPort),
+			"--advertise-client-urls=" + clientURL,
+			fmt.Sprintf("--listen-peer-urls=http://0.0.0.0:%d", etcdPeerPort),
+			"--initial-advertise-peer-urls=" + peerURL,
+			"--initial-cluster=$(POD_NAME)=" + peerURL,
+			"--initial-cluster-state=new",
+			"--auto-compaction-retention=1",
+		},
+		Env: []corev1.EnvVar{fieldEnv("POD_NAME", "metadata.name"), fieldEnv("POD_NAMESPACE", "metadata.namespace")},
+		Ports: []corev1.ContainerPort{
+			containerPort("client", names.EtcdClientPort),
+			containerPort("peer", etcdPeerPort),
+		},
+		ReadinessProbe: &corev1.Probe{
+			ProbeHandler:  corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString("client")}},
+			PeriodSeconds: 10, TimeoutSeconds: 5,
+		},
+		Resources: corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
+			Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("512Mi")},
+		},
+		SecurityContext: containerSecurityContext(),
+		VolumeMounts:    []corev1.VolumeMount{{Name: "data", MountPath: "/var/lib/etcd"}},
 	}
 }

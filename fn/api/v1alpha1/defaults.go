@@ -51,19 +51,7 @@ func (c *RabbitMQCluster) Default() {
 		if s.Discovery.Etcd == nil {
 			s.Discovery.Etcd = &EtcdDiscovery{}
 		}
-		e := s.Discovery.Etcd
-		if e.KeyPrefix == "" {
-			e.KeyPrefix = DefaultEtcdKeyPrefix
-		}
-		if e.NodeTTL == nil {
-			e.NodeTTL = ptr(DefaultEtcdNodeTTL)
-		}
-		if e.LockTimeout == nil {
-			e.LockTimeout = ptr(DefaultEtcdLockTimeout)
-		}
-		if e.Deploy && e.Image == "" {
-			e.Image = DefaultEtcdImage
-		}
+		s.Discovery.Etcd.defaults()
 	}
 	if s.Exposure.Type == "" {
 		s.Exposure.Type = ExposureClusterIP
@@ -94,6 +82,21 @@ func (c *RabbitMQCluster) Default() {
 	}
 	if s.TerminationGracePeriodSeconds == nil {
 		s.TerminationGracePeriodSeconds = ptr(DefaultTerminationGracePeriodSeconds)
+	}
+}
+
+func (e *EtcdDiscovery) defaults() {
+	if e.KeyPrefix == "" {
+		e.KeyPrefix = DefaultEtcdKeyPrefix
+	}
+	if e.NodeTTL == nil {
+		e.NodeTTL = ptr(DefaultEtcdNodeTTL)
+	}
+	if e.LockTimeout == nil {
+		e.LockTimeout = ptr(DefaultEtcdLockTimeout)
+	}
+	if e.Deploy && e.Image == "" {
+		e.Image = DefaultEtcdImage
 	}
 }
 

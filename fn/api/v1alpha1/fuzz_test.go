@@ -18,6 +18,11 @@ const fuzzMaxInput = 16 << 10
 //
 // Run it with: go test ./fn/api/v1alpha1 -run '^$' -fuzz '^FuzzDecode$' -fuzztime 30s
 func FuzzDecode(f *testing.F) {
+	addDecodeSeeds(f)
+	f.Fuzz(checkDecode)
+}
+
+func addDecodeSeeds(f *testing.F) {
 	configs, err := filepath.Glob("../../../testdata/golden/*/config.yaml")
 	if err != nil || len(configs) == 0 {
 		f.Fatalf("no golden configs found: %v", err)
@@ -71,56 +76,57 @@ func FuzzDecode(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if len(data) > fuzzMaxInput {
-			return
-		}
-		c, decodeErrs := Decode(data)
-		if len(decodeErrs) > 0 {
-			if c != nil {
-				t.Fatalf("Decode returned an object with the errors %v", decodeErrs)
-			}
-			checkFieldErrors(t, "Decode", decodeErrs)
-			return
-		}
-		if c == nil {
-			t.Fatal("Decode returned neither an object nor an error")
-		}
-		c.Default()
-		errs := c.Validate()
-		checkFieldErrors(t, "Validate", errs)
+}
 
-		// Same input, same verdict; defaulting twice changes nothing.
-		again, againErrs := Decode(data)
-		if len(againErrs) > 0 {
-			t.Fatalf("second Decode of the same input failed: %v", againErrs)
+func checkDecode(t *testing.T, data []byte) {
+	if len(data) > fuzzMaxInput {
+		return
+	}
+	c, decodeErrs := Decode(data)
+	if len(decodeErrs) > 0 {
+		if c != nil {
+			t.Fatalf("Decode returned an object with the errors %v", decodeErrs)
 		}
-		again.Default()
-		again.Default()
-		if !reflect.DeepEqual(c, again) {
-			t.Fatalf("Default is not idempotent:\n once: %+v\ntwice: %+v", c.Spec, again.Spec)
-		}
-		if errs2 := again.Validate(); !reflect.DeepEqual(errs, errs2) {
-			t.Fatalf("Validate is not deterministic:\n%v\n---\n%v", errs, errs2)
-		}
-		if len(errs) > 0 {
-			return
-		}
-		// What the renderer relies on once Validate accepted a config.
-		s := c.Series()
-		if !s.AtLeast(OldestSeries.Major, OldestSeries.Minor) || (s != NewestSeries && s.AtLeast(NewestSeries.Major, NewestSeries.Minor)) {
-			t.Fatalf("Validate accepted series %s outside %s-%s", s, OldestSeries, NewestSeries)
-		}
-		if c.Replicas() < 1 {
-			t.Fatalf("Validate accepted %d replicas", c.Replicas())
-		}
-		if c.Name == "" {
-			t.Fatal("Validate accepted a config without metadata.name")
-		}
-		if c.Spec.Discovery.Mode == DiscoveryEtcd && c.Spec.Discovery.Etcd == nil {
-			t.Fatal("Validate accepted etcd discovery without its defaulted etcd block")
-		}
-	})
+		checkFieldErrors(t, "Decode", decodeErrs)
+		return
+	}
+	if c == nil {
+		t.Fatal("Decode returned neither an object nor an error")
+	}
+	c.Default()
+	errs := c.Validate()
+	checkFieldErrors(t, "Validate", errs)
+
+	// Same input, same verdict; defaulting twice changes nothing.
+	again, againErrs := Decode(data)
+	if len(againErrs) > 0 {
+		t.Fatalf("second Decode of the same input failed: %v", againErrs)
+	}
+	again.Default()
+	again.Default()
+	if !reflect.DeepEqual(c, again) {
+		t.Fatalf("Default is not idempotent:\n once: %+v\ntwice: %+v", c.Spec, again.Spec)
+	}
+	if errs2 := again.Validate(); !reflect.DeepEqual(errs, errs2) {
+		t.Fatalf("Validate is not deterministic:\n%v\n---\n%v", errs, errs2)
+	}
+	if len(errs) > 0 {
+		return
+	}
+	// What the renderer relies on once Validate accepted a config.
+	s := c.Series()
+	if !s.AtLeast(OldestSeries.Major, OldestSeries.Minor) || (s != NewestSeries && s.AtLeast(NewestSeries.Major, NewestSeries.Minor)) {
+		t.Fatalf("Validate accepted series %s outside %s-%s", s, OldestSeries, NewestSeries)
+	}
+	if c.Replicas() < 1 {
+		t.Fatalf("Validate accepted %d replicas", c.Replicas())
+	}
+	if c.Name == "" {
+		t.Fatal("Validate accepted a config without metadata.name")
+	}
+	if c.Spec.Discovery.Mode == DiscoveryEtcd && c.Spec.Discovery.Etcd == nil {
+		t.Fatal("Validate accepted etcd discovery without its defaulted etcd block")
+	}
 }
 
 func checkFieldErrors(t *testing.T, what string, errs field.ErrorList) {
