@@ -14,7 +14,8 @@
 # kustomize apps print nothing and stay with Argo CD's built-in kustomize. Not followed: remote
 # references (URLs, git repos), which are not in the unpacked copy.
 #
-# Portable: POSIX sh (dash), grep and sed only, as in Argo CD's own image (Ubuntu based), run as uid 999.
+# Portable: POSIX sh (dash) builtins and grep only (no coreutils: Ubuntu 25.10, the base of Argo CD's v3.3
+# image, ships Rust coreutils), run as uid 999.
 set -f      # entries are paths, never globs
 LC_ALL=C
 export LC_ALL
@@ -36,7 +37,12 @@ ours() {
 entry() {
   v=${1%"$cr"}
   v=${v%%[[:space:]]#*}                     # trailing comment
-  v=$(printf '%s\n' "$v" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e 's/^"\(.*\)"$/\1/' -e "s/^'\\(.*\\)'\$/\\1/")
+  v=${v#"${v%%[![:space:]]*}"}              # leading blanks
+  v=${v%"${v##*[![:space:]]}"}              # trailing blanks
+  case $v in
+    \"*\") v=${v#\"}; v=${v%\"} ;;
+    \'*\') v=${v#\'}; v=${v%\'} ;;
+  esac
   case $v in
     ''|'|'*|'>'*|*://*|git@*|github.com/*|*'?ref='*) return ;;   # empty, inline block, remote
     /*) p=$v ;;
