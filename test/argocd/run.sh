@@ -2,9 +2,10 @@
 # Argo CD plugin discovery as real Argo CD performs it (issue 13, item 9). No cluster, no model of Argo CD:
 #   - argocd-discovery (test/argocd/argocd-discovery) is built from github.com/argoproj/argo-cd/v3 (version
 #     pinned in test/argocd/go.mod) from the Go module proxy;
-#   - `argocd-discovery cmp-server` is Argo CD's argocd-cmp-server command, run as the sidecar runs it (uid 999,
-#     `sh`, grep and sed from the host's Debian/Ubuntu userland) with argocd/plugin.yaml + discover.sh +
-#     generate.sh in its config directory, serving on a unix socket;
+#   - `argocd-discovery cmp-server` is Argo CD's plugin service (cmpserver/plugin) on its unix socket, run as
+#     the sidecar runs argocd-cmp-server (uid 999, the host's Debian `sh` = dash and GNU grep, like the
+#     Ubuntu-based quay.io/argoproj/argocd image) with argocd/plugin.yaml + discover.sh + generate.sh in its
+#     config directory;
 #   - `argocd-discovery match` is the repo-server's side: util/app/discovery.DetectConfigManagementPlugin for
 #     Applications that name the plugin, util/app/discovery.AppType for those that do not, which stream a copy
 #     of this repository's tree to the server's MatchRepository.
