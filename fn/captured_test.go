@@ -75,3 +75,18 @@ func TestCapturedKptEvalOutsideConfigRefusesGenerate(t *testing.T) {
 		t.Errorf("want exit 1 and generate refused, got exit %d:\n%s", code, raw)
 	}
 }
+
+// kustomize gets its generator config back from no one: it leaves local-config objects out of
+// the build, and an item returned to it makes it load its OpenAPI schema to copy the item's
+// comments (docs/performance.md). kpt gets every item back.
+func TestCapturedConfigItemReturnedOnlyToKpt(t *testing.T) {
+	input := strings.ReplaceAll(readFileT(t, capturedDir+"kustomize-generator.yaml"), "generate: true", "generate: false")
+	items, raw, _, code := runFunction(t, input)
+	if code != 0 || countKind(items, "RabbitMQCluster") != 0 || countKind(items, "StatefulSet") != 1 {
+		t.Fatalf("kustomize: want the objects without the config item, got exit %d:\n%s", code, raw)
+	}
+	items, raw, _, code = runFunction(t, readFileT(t, capturedDir+"kpt-render-configpath.yaml"))
+	if code != 0 || countKind(items, "RabbitMQCluster") != 1 {
+		t.Fatalf("kpt: want the config item kept, got exit %d:\n%s", code, raw)
+	}
+}

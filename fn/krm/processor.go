@@ -17,7 +17,7 @@ import (
 type Processor struct{}
 
 func (Processor) Process(rl *framework.ResourceList) error {
-	out := NewOutput(rl.Items, true)
+	out := NewOutput(KeptItems(rl.Items, rl.FunctionConfig), true)
 	err := Process(rl, out)
 	rl.Items = out.Nodes()
 	return err
@@ -128,6 +128,28 @@ func configsOf(rl *framework.ResourceList) ([]*yaml.RNode, error) {
 	}
 	return configs, nil
 }
+
+// KeptItems are the input items the output keeps: all of them, except the copy of its
+// generator config that kustomize sends as the only item (local-config, no kpt path).
+// kustomize leaves local-config objects out of its build anyway, but when an output item is
+// an input item it copies the item's comments with its schema-aware walker, which loads its
+// OpenAPI schema: most of a kustomize build (docs/performance.md). kpt keeps every item.
+func KeptItems(items []*yaml.RNode, functionConfig *yaml.RNode) []*yaml.RNode {
+	if len(items) != 1 || functionConfig == nil || !isConfig(functionConfig) || !isConfig(items[0]) ||
+		!hasMapMetadata(items[0]) || fromPackageFile(items[0]) ||
+		items[0].GetAnnotations()[localConfig] != "true" {
+		return items
+	}
+	id, ok := identityOf(items[0])
+	fcID, fcOK := identityOf(functionConfig)
+	if !ok || !fcOK || id != fcID {
+		return items
+	}
+	return nil
+}
+
+// localConfig marks objects that configure a build and are not part of its output.
+const localConfig = "config.kubernetes.io/local-config"
 
 // packageItems are the items when they are a kpt package that keeps the output: the config
 // is an item kpt read from a package file (package mode, or a Kptfile configPath). kustomize

@@ -33,7 +33,7 @@ func Execute(in io.Reader, out, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	o := NewOutput(items, true)
+	o := NewOutput(KeptItems(items, rw.FunctionConfig), true)
 	streaming := rw.WrappingKind != "" && !commentsCarryOver(items)
 	if streaming {
 		o.encode = reconcileAndEncode(nodeAnnos)
