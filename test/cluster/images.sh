@@ -79,6 +79,13 @@ debian_rootfs() { # suite out.tar include customize-hook...
 # Runs inside mmdebstrap (as root, "$1" = the rootfs).
 RABBITMQ_HOOK='set -e; r=$1
   # uid/gid 999 like the official image (the manifests run as runAsUser/fsGroup 999): Debian allocates a dynamic id
+  # sid already gives 999 to another system group/user: move it to 899 first (its files with it)
+  o=$(chroot "$r" getent group 999 | cut -d: -f1)
+  if [ -n "$o" ] && [ "$o" != rabbitmq ]; then
+    test -z "$(chroot "$r" getent group 899)"; find "$r" -xdev -gid 999 -exec chgrp -h 899 {} +; chroot "$r" groupmod -g 899 "$o"; fi
+  o=$(chroot "$r" getent passwd 999 | cut -d: -f1)
+  if [ -n "$o" ] && [ "$o" != rabbitmq ]; then
+    test -z "$(chroot "$r" getent passwd 899)"; find "$r" -xdev -uid 999 -exec chown -h 899 {} +; chroot "$r" usermod -u 899 "$o"; fi
   ou=$(chroot "$r" id -u rabbitmq); og=$(chroot "$r" id -g rabbitmq)
   chroot "$r" groupmod -g 999 rabbitmq; chroot "$r" usermod -u 999 -g 999 rabbitmq
   find "$r" -xdev \( -uid "$ou" -o -gid "$og" \) -exec chown -h 999:999 {} +

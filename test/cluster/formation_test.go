@@ -1,0 +1,127 @@
+//go:build e2e
+
+package cluster
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestFormation: every config in configs/formation (and, with CLUSTER_CONFIGS=DIR, every config in DIR) forms
+// its cluster: every replica Ready, cluster_status nodes = running nodes = replicas from the first and last pod,
+// no partitions, no container restarts, no probe that timed out.
+func TestFormation(t *testing.T) {
+	cfgs, err := configsIn("configs/formation")
+	if err != nil || len(cfgs) == 0 {
+		t.Fatalf("no configs in configs/formation: %v", err)
+	}
+	if dir := os.Getenv("CLUSTER_CONFIGS"); dir != "" {
+		more, err := configsIn(dir)
+		if err != nil || len(more) == 0 {
+			t.Fatalf("CLUSTER_CONFIGS=%s: no *.yaml configs (%v)", dir, err)
+		}
+		cfgs = append(cfgs, more...)
+	}
+	for _, cfg := range cfgs {
+		name := "formation/" + strings.TrimSuffix(filepath.Base(cfg), ".yaml")
+		runCase(t, name, func(t *testing.T, note func(string, ...any)) {
+			d := deploy(t, cfg, note, false)
+			d.assertFormed(t)
+			d.checkPods(t, note)
+		})
+	}
+}
+
+// TestFormationCheckRejects is the negative control of checkFormed: a check that cannot fail proves nothing.
+func TestFormationCheckRejects(t *testing.T) {
+	want := []string{"rabbit@a", "rabbit@b", "rabbit@c"}
+	good := &clusterStatus{DiskNodes: want, RunningNodes: []string{"rabbit@c", "rabbit@a", "rabbit@b"}, Partitions: json.RawMessage(`{}`)}
+	if err := checkFormed(good, want); err != nil {
+		t.Fatalf("a formed cluster was rejected: %v", err)
+	}
+	for name, s := range map[string]*clusterStatus{
+		"standalone":   {DiskNodes: want[:1], RunningNodes: want[:1]},
+		"one down":     {DiskNodes: want, RunningNodes: want[:2]},
+		"partitioned":  {DiskNodes: want, RunningNodes: want, Partitions: json.RawMessage(`{"rabbit@a":["rabbit@b"]}`)},
+		"foreign node": {DiskNodes: []string{"rabbit@a", "rabbit@b", "rabbit@x"}, RunningNodes: want},
+	} {
+		if checkFormed(s, want) == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// podStatus is the part of a Pod the probe/restart checks read.
+type podStatus struct {
+	Metadata struct {
+		Name              string
+		CreationTimestamp time.Time
+	}
+	Status struct {
+		Conditions []struct {
+			Type               string
+			Status             string
+			LastTransitionTime time.Time
+		}
+		ContainerStatuses []struct {
+			Name         string
+			RestartCount int
+			State        struct {
+				Running *struct{ StartedAt time.Time }
+			}
+		}
+	}
+}
+
+// checkPods records, per broker pod, container start -> Ready (the startup probe's wait plus the first
+// readiness probe) and fails on container restarts or a probe that timed out on this (healthy) node.
+func (d *deployment) checkPods(t *testing.T, note func(string, ...any)) {
+	t.Helper()
+	out, err := kubectl(30*time.Second, nil, "-n", d.namespace, "get", "pods", "-l", "app.kubernetes.io/name=rabbitmq", "-o", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pods struct{ Items []podStatus }
+	if err := json.Unmarshal([]byte(out), &pods); err != nil {
+		t.Fatal(err)
+	}
+	var took []string
+	for _, p := range pods.Items {
+		var ready time.Time
+		for _, c := range p.Status.Conditions {
+			if c.Type == "Ready" && c.Status == "True" {
+				ready = c.LastTransitionTime
+			}
+		}
+		for _, c := range p.Status.ContainerStatuses {
+			if c.Name != "rabbitmq" {
+				continue
+			}
+			if c.RestartCount > 0 {
+				t.Errorf("%s: container rabbitmq restarted %d times", p.Metadata.Name, c.RestartCount)
+			}
+			if c.State.Running != nil && !ready.IsZero() {
+				took = append(took, ready.Sub(c.State.Running.StartedAt).String())
+			}
+		}
+	}
+	note("container start->Ready %s", strings.Join(took, " "))
+	ev, err := kubectl(30*time.Second, nil, "-n", d.namespace, "get", "events", "--field-selector", "reason=Unhealthy", "-o",
+		"jsonpath={range .items[*]}{.involvedObject.name}: {.message}{\"\\n\"}{end}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(ev, "\n"); n > 0 {
+		note("%d Unhealthy probe events", n)
+		t.Logf("Unhealthy events (a startup probe fails until the broker has booted):\n%s", ev)
+	}
+	for _, l := range strings.Split(ev, "\n") {
+		if strings.Contains(l, "timed out") {
+			t.Errorf("a probe timed out on a healthy node: %s", l)
+		}
+	}
+}

@@ -1,0 +1,55 @@
+//go:build e2e
+
+package cluster
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestPrepare checks the harness's own transform on real renders (no node needed): exactly the two test-only
+// changes happen, and what the harness must provide is read correctly.
+func TestPrepare(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "nfs.yaml")
+	os.WriteFile(cfg, []byte(`apiVersion: rabbitmq-krm.dev/v1alpha1
+kind: RabbitMQCluster
+metadata: {name: mq, namespace: p-nfs}
+spec:
+  image: rabbitmq:4.0.5-management
+  persistence: {nfs: {server: 192.168.1.100, path: /nfs/data, permissionsPrepared: true}}
+  defaultUser: {secretName: mq-admin}
+`), 0o644)
+	docs, err := render(krmBin, cfg)
+	if err != nil {
+		t.Skipf("binary under test not runnable here: %v", err)
+	}
+	before := string(yamlOf(docs))
+	r, err := prepare(docs, dir, 0.2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := string(yamlOf(r.docs))
+	if r.stsName != "mq" || r.namespace != "p-nfs" || r.replicas != 3 || r.claims != 0 {
+		t.Errorf("read sts=%q ns=%q replicas=%d claims=%d", r.stsName, r.namespace, r.replicas, r.claims)
+	}
+	if r.hostPathDir == "" || !strings.Contains(after, "hostPath:") || strings.Contains(after, "nfs:") {
+		t.Errorf("NFS source not replaced by hostPath:\n%s", after)
+	}
+	if !strings.Contains(before, `cpu: "1"`) || strings.Contains(after, `cpu: "1"`) || !strings.Contains(after, "cpu: 200m") {
+		t.Errorf("CPU request not scaled 1 -> 200m")
+	}
+	var vols []string
+	for _, s := range r.secrets {
+		vols = append(vols, s.volume+"="+s.name)
+	}
+	if got := strings.Join(vols, ","); got != "erlang-cookie-secret=mq-erlang-cookie,default-user-secret=mq-admin" {
+		t.Errorf("secrets to create: %s", got)
+	}
+	// nothing else changed: the same document count, and every non-PV object outside resources identical
+	if len(strings.Split(before, "\n---\n")) != len(strings.Split(after, "\n---\n")) {
+		t.Error("document count changed")
+	}
+}

@@ -1,0 +1,300 @@
+//go:build e2e
+
+package cluster
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+// TestScenarios runs, per series, the operational scenarios on one deployment (in this order, each its own
+// pass/fail case): the article's drill, a full restart, pod loss under a confirmed publisher, a rolling restart
+// after a config change; then TLS-only with the default user on its own deployment.
+func TestScenarios(t *testing.T) {
+	for _, series := range []string{"4.0", "4.3"} {
+		cfg := filepath.Join("configs", "scenarios", "ops-"+series+".yaml")
+		var d *deployment
+		runCase(t, "scenario/"+series+"/deploy", func(t *testing.T, note func(string, ...any)) {
+			d = deploy(t, cfg, note, true) // kept for the scenarios below; removed after them
+			d.assertFormed(t)
+		})
+		if d == nil {
+			continue
+		}
+		steps := []struct {
+			name string
+			f    func(*testing.T, *deployment, func(string, ...any))
+		}{
+			{"drill", drill},
+			{"full-restart", fullRestart},
+			{"pod-loss-1", func(t *testing.T, d *deployment, n func(string, ...any)) { podLoss(t, d, 1, n) }},
+		}
+		if series == "4.3" { // pod 0 is the seed of k8s discovery >= 4.1: it must rejoin, not form a new cluster
+			steps = append(steps, struct {
+				name string
+				f    func(*testing.T, *deployment, func(string, ...any))
+			}{"pod-loss-0", func(t *testing.T, d *deployment, n func(string, ...any)) { podLoss(t, d, 0, n) }})
+		}
+		steps = append(steps, struct {
+			name string
+			f    func(*testing.T, *deployment, func(string, ...any))
+		}{"rolling-restart", rollingRestart})
+		for _, s := range steps {
+			runCase(t, "scenario/"+series+"/"+s.name, func(t *testing.T, note func(string, ...any)) { s.f(t, d, note) })
+		}
+		deleteCase(d.namespace, d.pvRoot)
+		runCase(t, "scenario/"+series+"/tls-default-user", tlsDefaultUser(series))
+	}
+}
+
+// amqpURL is the client Service (ClusterIP, through kube-proxy) with the default user's credentials.
+func (d *deployment) amqpURL(t *testing.T, scheme string, port int) string {
+	t.Helper()
+	ip, err := kubectl(30*time.Second, nil, "-n", d.namespace, "get", "service", d.stsName, "-o", "jsonpath={.spec.clusterIP}")
+	if err != nil || ip == "" {
+		t.Fatalf("client Service %s: %v", d.stsName, err)
+	}
+	if d.creds["username"] == "" {
+		t.Fatal("the scenario config needs spec.defaultUser (guest only works from localhost)")
+	}
+	u := url.URL{Scheme: scheme, User: url.UserPassword(d.creds["username"], d.creds["password"]), Host: net.JoinHostPort(ip, strconv.Itoa(port)), Path: "/"}
+	return u.String()
+}
+
+// drill is the article's: a durable queue with 1000 persistent messages, `kubectl delete statefulset`,
+// re-apply, 1000 consumed.
+func drill(t *testing.T, d *deployment, note func(string, ...any)) {
+	u := d.amqpURL(t, "amqp", 5672)
+	if err := publishConfirmed(u, "drill", false, 1000); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kubectl(time.Minute, nil, "-n", d.namespace, "delete", "statefulset", d.stsName); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kubectl(5*time.Minute, nil, "-n", d.namespace, "wait", "--for=delete", "pod", "-l", "app.kubernetes.io/name=rabbitmq", "--timeout=290s"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := kubectl(time.Minute, yamlOf(d.docs), "apply", "-f", "-"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.waitReady(6 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	note("re-applied: Ready after %.1fs", time.Since(start).Seconds())
+	d.assertFormed(t)
+	got, err := drain(u, "drill", 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1000 {
+		t.Fatalf("consumed %d distinct messages after the drill, want 1000", len(got))
+	}
+	note("1000/1000 consumed")
+}
+
+// fullRestart deletes every broker pod at once; the cluster must come back by itself (no force_boot) with
+// its messages.
+func fullRestart(t *testing.T, d *deployment, note func(string, ...any)) {
+	u := d.amqpURL(t, "amqp", 5672)
+	if err := publishConfirmed(u, "full-restart", false, 500); err != nil {
+		t.Fatal(err)
+	}
+	uids := d.podUIDs(t)
+	start := time.Now()
+	if _, err := kubectl(5*time.Minute, nil, "-n", d.namespace, "delete", "pod", "-l", "app.kubernetes.io/name=rabbitmq", "--timeout=290s"); err != nil {
+		t.Fatal(err)
+	}
+	d.waitAllReplaced(t, uids, 8*time.Minute)
+	note("all pods back Ready %.1fs after the delete", time.Since(start).Seconds())
+	d.assertFormed(t)
+	got, err := drain(u, "full-restart", 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 500 {
+		t.Fatalf("consumed %d distinct messages after the full restart, want 500", len(got))
+	}
+}
+
+// podLoss deletes pod i (1 s grace: no drain) while a publisher with confirms runs against a quorum queue.
+func podLoss(t *testing.T, d *deployment, i int, note func(string, ...any)) {
+	u := d.amqpURL(t, "amqp", 5672)
+	q := fmt.Sprintf("loss-%d", i)
+	p := startPublisher(u, q)
+	defer func() {
+		if !p.stopped() {
+			p.finish()
+		}
+	}()
+	waitConfirmed(t, p, 50)
+	uids := d.podUIDs(t)
+	start := time.Now()
+	if _, err := kubectl(time.Minute, nil, "-n", d.namespace, "delete", "pod", d.pod(i), "--grace-period=1", "--wait=false"); err != nil {
+		t.Fatal(err)
+	}
+	d.waitReplaced(t, d.pod(i), uids[d.pod(i)], 6*time.Minute)
+	note("%s back Ready after %.1fs", d.pod(i), time.Since(start).Seconds())
+	d.assertFormed(t)
+	time.Sleep(3 * time.Second)
+	checkNoLoss(t, p, u, q, note)
+}
+
+func waitConfirmed(t *testing.T, p *publisher, n int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		p.mu.Lock()
+		c := len(p.confirmed)
+		p.mu.Unlock()
+		if c >= n {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("the publisher got fewer than %d confirms in a minute: %v", n, p.errors)
+}
+
+func checkNoLoss(t *testing.T, p *publisher, u, q string, note func(string, ...any)) {
+	t.Helper()
+	confirmed, sent, gap, errs := p.finish()
+	got, err := drain(u, q, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost := lostConfirmed(confirmed, got)
+	note("%d sent, %d confirmed, %d consumed, longest gap between confirms %.1fs, %d publisher reconnects",
+		sent, len(confirmed), len(got), gap.Seconds(), len(errs))
+	if len(confirmed) == 0 {
+		t.Fatal("nothing was confirmed: the check proves nothing")
+	}
+	if len(lost) > 0 {
+		t.Fatalf("%d confirmed messages lost, e.g. %v", len(lost), lost[:min(len(lost), 10)])
+	}
+}
+
+// rollingRestart changes the config (one more plugin: a new config checksum on the pod template), applies it
+// and checks that the pods restart one at a time, through the preStop hook without failures, while a quorum
+// queue keeps taking confirmed messages and loses none.
+func rollingRestart(t *testing.T, d *deployment, note func(string, ...any)) {
+	changed := filepath.Join(d.dir, "changed.yaml")
+	if err := withPlugin(d.config, changed, "rabbitmq_shovel"); err != nil {
+		t.Fatal(err)
+	}
+	docs, err := render(krmBin, changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := prepare(docs, d.pvRoot, cpuScale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := d.amqpURL(t, "amqp", 5672)
+	p := startPublisher(u, "rolling")
+	defer func() {
+		if !p.stopped() {
+			p.finish()
+		}
+	}()
+	waitConfirmed(t, p, 50)
+	uids := d.podUIDs(t)
+	start := time.Now()
+	if _, err := kubectl(time.Minute, yamlOf(r.docs), "apply", "-f", "-"); err != nil {
+		t.Fatal(err)
+	}
+	minReady := d.replicas
+	for !d.allReplaced(uids) {
+		if time.Since(start) > 15*time.Minute {
+			t.Fatal("the rolling restart did not finish in 15 min")
+		}
+		if n := d.readyCount(t); n < minReady {
+			minReady = n
+		}
+		time.Sleep(time.Second)
+	}
+	if err := d.waitReady(5 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	note("rolled in %.1fs, at least %d/%d Ready throughout", time.Since(start).Seconds(), minReady, d.replicas)
+	if minReady < d.replicas-1 {
+		t.Errorf("%d pods were down at once during the rolling restart", d.replicas-minReady)
+	}
+	ev, _ := kubectl(30*time.Second, nil, "-n", d.namespace, "get", "events", "--field-selector", "reason=FailedPreStopHook", "-o", "name")
+	if strings.TrimSpace(ev) != "" {
+		t.Errorf("preStop hook failed: %s", ev)
+	}
+	d.docs = r.docs
+	d.assertFormed(t)
+	checkNoLoss(t, p, u, "rolling", note)
+}
+
+// withPlugin copies a config with one more entry in spec.plugins.
+func withPlugin(in, out, plugin string) error {
+	b, err := os.ReadFile(in)
+	if err != nil {
+		return err
+	}
+	var c map[string]any
+	if err := yaml.Unmarshal(b, &c); err != nil {
+		return err
+	}
+	spec := c["spec"].(map[string]any)
+	spec["plugins"] = append(list(spec["plugins"]), plugin)
+	b, err = yaml.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(out, b, 0o644)
+}
+
+// tlsDefaultUser: TLS-only listeners; amqps login with the Secret's credentials, verified against the CA;
+// negative controls: a wrong password and the closed plain port are refused.
+func tlsDefaultUser(series string) func(*testing.T, func(string, ...any)) {
+	return func(t *testing.T, note func(string, ...any)) {
+		d := deploy(t, filepath.Join("configs", "scenarios", "tls-"+series+".yaml"), note, false)
+		d.assertFormed(t)
+		pem, err := os.ReadFile(d.creds["ca"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(pem)
+		cfg := &tls.Config{RootCAs: pool, ServerName: fmt.Sprintf("%s.%s.svc.cluster.local", d.stsName, d.namespace)}
+		u := d.amqpURL(t, "amqps", 5671)
+		conn, err := dial(u, cfg)
+		if err != nil {
+			t.Fatalf("amqps login with the Secret's credentials: %v", err)
+		}
+		ch, err := conn.Channel()
+		if err == nil {
+			err = declare(ch, "tls", true)
+		}
+		conn.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad, _ := url.Parse(u)
+		bad.User = url.UserPassword(d.creds["username"], d.creds["password"]+"x")
+		if c, err := dial(bad.String(), cfg); err == nil {
+			c.Close()
+			t.Error("a wrong password was accepted")
+		}
+		plain := d.amqpURL(t, "amqp", 5672)
+		if c, err := dial(plain, nil); err == nil {
+			c.Close()
+			t.Error("plain AMQP on 5672 answered although disableNonTLSListeners is set")
+		}
+		note("amqps login as %s ok; wrong password and plain 5672 refused", d.creds["username"])
+	}
+}
