@@ -3,6 +3,7 @@
 package krm
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"strings"
@@ -60,17 +61,13 @@ func generate(node *yaml.RNode, pkg []*yaml.RNode, place bool) ([]*yaml.RNode, f
 	return objs, results
 }
 
-// duplicateConfigs reports configs that share a name and namespace: they would render the
-// same objects twice.
+// duplicateConfigs reports configs that share a name and namespace (the same objects twice).
 func duplicateConfigs(configs []*yaml.RNode) framework.Results {
 	var results framework.Results
 	seen := map[identity]bool{}
 	for _, cfg := range configs {
-		if !hasMapMetadata(cfg) {
-			continue // Decode reports it
-		}
-		id, _ := identityOf(cfg)
-		if seen[id] {
+		id, ok := identityOf(cfg)
+		if ok && seen[id] {
 			results = append(results, result(identify(cfg), fileOf(cfg), framework.Error, "metadata.name",
 				fmt.Sprintf("another %s in the input has the name %q in the same namespace: their objects would overwrite each other; rename one", v1alpha1.Kind, id.name)))
 		}
@@ -79,8 +76,8 @@ func duplicateConfigs(configs []*yaml.RNode) framework.Results {
 	return results
 }
 
-// cookieSecret is the Secret of spec.erlangCookie.generate: created with a fresh cookie
-// when the package lacks it, never again once it is there (nil: keep the package's).
+// cookieSecret is spec.erlangCookie.generate's Secret: a fresh cookie when the package lacks
+// it, nil (keep the package's) once it is there.
 func cookieSecret(c *v1alpha1.RabbitMQCluster, pkg []*yaml.RNode) (render.Object, string) {
 	if pkg == nil {
 		return nil, "only works in a kpt package, where the generated Secret is written into the package and kept: " +
@@ -113,16 +110,13 @@ func identify(node *yaml.RNode) *yaml.ResourceIdentifier {
 	return id
 }
 
-// fileOf is the package file a config came from, when the orchestrator says so.
+// fileOf is the package file kpt read node from (nil: not from a package).
 func fileOf(node *yaml.RNode) *framework.File {
-	if !hasMapMetadata(node) {
-		return nil
+	p := placementOf(node)
+	if path := cmp.Or(p[kioutil.PathAnnotation], p[kioutil.LegacyPathAnnotation]); path != "" {
+		return &framework.File{Path: path}
 	}
-	path, _, err := kioutil.GetFileAnnotations(node)
-	if err != nil || path == "" {
-		return nil
-	}
-	return &framework.File{Path: path}
+	return nil
 }
 
 // placeInPackage files a cluster's objects next to its config: <config dir>/<cluster>/<kind>_

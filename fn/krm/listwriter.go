@@ -9,20 +9,17 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// part is a piece of the ResourceList document that yaml.v3 writes on its own: the pairs
-// before the items, one item, or the pairs after them. Each starts at the top-level mapping
-// or the items sequence, where yaml.v3 carries no state over, so the pieces make the bytes of
-// the whole document, except for comments that yaml.v3 writes when the next node comes (such
-// documents are not written in pieces: commentsCarryOver) and the "..." that a keep-chomped
-// literal ("|+") at the end makes yaml.v3 close a stream with: only the document's end keeps
-// it (openEnded).
+// part is a piece of the ResourceList that yaml.v3 writes alone: the pairs before the items,
+// one item, the pairs after them. yaml.v3 carries no state across these points, except for
+// comments (see commentsCarryOver) and the "..." that ends a stream after a "|+" literal:
+// only the document's end keeps it (openEnded).
 type part struct {
 	text      []byte
 	openEnded bool
 }
 
-// encodePart writes n as a document with kyaml's encoder settings. An items sequence of one
-// item is written as it is under "items:" (kyaml's compact sequence indent).
+// encodePart writes n as a document with kyaml's encoder settings; a sequence of one item as
+// it is under "items:" (compact sequence indent).
 func encodePart(n *yaml.Node) (part, error) {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
@@ -81,20 +78,23 @@ func (o *Output) writeList(out io.Writer, rw *kio.ByteReadWriter) error {
 	return err
 }
 
-// encoded is the slot as an item of the output list; a kept input item is encoded now, after
-// kio.ByteWriter's ClearEmptyAnnotations.
+// encoded is the slot as a list item.
 func (s slot) encoded() (part, error) {
 	if s.node == nil {
 		return s.text, nil
 	}
-	if err := yaml.ClearEmptyAnnotations(s.node); err != nil {
-		return part{}, err
-	}
-	return encodePart(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{s.node.YNode()}})
+	return encodeItem(s.node)
 }
 
-// commentsCarryOver reports whether an item has a comment that yaml.v3 might write after the
-// item's own end (see part): then the whole document is left to kio.ByteWriter.
+// encodeItem writes n as an item of the list, after kio.ByteWriter's ClearEmptyAnnotations.
+func encodeItem(n *yaml.RNode) (part, error) {
+	if err := yaml.ClearEmptyAnnotations(n); err != nil {
+		return part{}, err
+	}
+	return encodePart(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{n.YNode()}})
+}
+
+// commentsCarryOver reports whether yaml.v3 might write a comment after its item's end.
 func commentsCarryOver(items []*yaml.RNode) bool {
 	for _, item := range items {
 		if !commentsStayIn(item.YNode(), false) {
@@ -104,10 +104,8 @@ func commentsCarryOver(items []*yaml.RNode) bool {
 	return false
 }
 
-// commentsStayIn reports whether yaml.v3 writes every comment of n while writing n: head
-// comments, except on a mapping's scalar values (written before the next key), and line
-// comments on scalar values whose key has none. Foot comments decide blank lines after them
-// and are never taken as staying in.
+// commentsStayIn reports whether yaml.v3 writes every comment of n while writing n (foot
+// comments decide blank lines after them, so never).
 func commentsStayIn(n *yaml.Node, mappingValue bool) bool {
 	if n.FootComment != "" || n.HeadComment != "" && mappingValue && n.Kind == yaml.ScalarNode ||
 		n.LineComment != "" && n.Kind != yaml.ScalarNode {

@@ -15,19 +15,16 @@ import (
 // items, each replaced in place by a generated object of the same identity, then the other
 // generated objects. The one upsert policy: a second run over its own output changes nothing.
 type Output struct {
-	items []*yaml.RNode // the input items kept
-	slots []slot
+	items []*yaml.RNode    // the input items kept
+	slots []slot           // the output items
 	index map[identity]int // input items by identity; generated objects are not indexed
-	// place gives generated objects a package file (kpt); render prints none.
-	place bool
-	// encode turns a final generated object into output bytes as soon as it is upserted, so
-	// that only bytes stay in memory (see Execute); nil keeps the node.
+	place bool             // file generated objects in the kpt package
+	// encode turns a final generated object into bytes as soon as it is upserted (Execute).
 	encode func(*yaml.RNode) (part, error)
 }
 
-// slot is one output item: an input item, or a generated object as a node or as bytes. kept
-// is a generated object's placement annotations before encode reconciled them: what an
-// object that replaces it later keeps.
+// slot is an output item: an input item, or a generated object as a node or bytes, with the
+// placement annotations (kept) an object that replaces it keeps.
 type slot struct {
 	node *yaml.RNode
 	text part
@@ -36,13 +33,13 @@ type slot struct {
 
 // NewOutput keeps the items (none for `render` and `cookie`) in the output.
 func NewOutput(items []*yaml.RNode, place bool) *Output {
-	o := &Output{items: items, place: place, index: make(map[identity]int, len(items)), slots: make([]slot, len(items))}
+	o := &Output{items: items, place: place, index: make(map[identity]int, len(items))}
 	for i, item := range items {
-		o.slots[i].node = item
 		if id, ok := identityOf(item); ok {
 			o.index[id] = i
 		}
 	}
+	o.discardGenerated()
 	return o
 }
 
@@ -111,7 +108,7 @@ func placementOf(n *yaml.RNode) map[string]string {
 
 // discardGenerated leaves the input items only.
 func (o *Output) discardGenerated() {
-	o.slots = o.slots[:0]
+	o.slots = make([]slot, 0, len(o.items))
 	for _, item := range o.items {
 		o.slots = append(o.slots, slot{node: item})
 	}
@@ -126,8 +123,7 @@ func (o *Output) Add(obj render.Object) error {
 	return o.upsert([]*yaml.RNode{n})
 }
 
-// WriteStream writes the output items as a YAML stream, one document each (the render and
-// cookie commands).
+// WriteStream writes the output items as a YAML stream (the render and cookie commands).
 func (o *Output) WriteStream(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10) // yaml.v3 writes in 128-byte pieces
 	if err := (kio.ByteWriter{Writer: bw}).Write(o.Nodes()); err != nil {

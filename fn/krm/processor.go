@@ -6,7 +6,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
@@ -17,17 +16,15 @@ import (
 type Processor struct{}
 
 func (Processor) Process(rl *framework.ResourceList) error {
-	out := NewOutput(KeptItems(rl.Items, rl.FunctionConfig), true)
+	out := NewOutput(keptItems(rl.Items, rl.FunctionConfig), true)
 	err := Process(rl, out)
 	rl.Items = out.Nodes()
 	return err
 }
 
-// Process is the KRM function: with a RabbitMQCluster functionConfig (kustomize generator,
-// kpt configPath) it renders that config, with none (kpt package mode) every RabbitMQCluster
-// item, into out; results go to rl.Results. When a config fails, out keeps none of the
-// generated objects: a partial manifest set applied by a GitOps tool with pruning could
-// delete a running cluster's objects.
+// Process renders the functionConfig (kustomize, kpt configPath) or else every RabbitMQCluster
+// item (kpt package mode) into out; results go to rl.Results. After any error out holds no
+// generated object: GitOps pruning of a partial set could delete a running cluster.
 func Process(rl *framework.ResourceList, out *Output) error {
 	configs, err := configsOf(rl)
 	if err != nil {
@@ -46,9 +43,8 @@ func Process(rl *framework.ResourceList, out *Output) error {
 	return nil
 }
 
-// Render renders every config into out (Process and the render command). pkg is the kpt
-// package the output is written back to, nil when the output is not kept. After a config
-// fails, the rest are rendered for their results only.
+// Render renders configs into out (Process, the render command); pkg is the kpt package the
+// output goes back to, or nil. After a config fails, the rest only report.
 func Render(configs, pkg []*yaml.RNode, out *Output) (framework.Results, error) {
 	results := duplicateConfigs(configs)
 	if len(results) > 0 {
@@ -77,8 +73,7 @@ func isMap(n *yaml.RNode) bool {
 	return n.YNode().Kind == yaml.MappingNode
 }
 
-// hasMapMetadata reports whether n is a map whose metadata, labels and annotations, when
-// present, are not lists.
+// hasMapMetadata: n is a map whose metadata, labels and annotations are not lists.
 func hasMapMetadata(n *yaml.RNode) bool {
 	md := n.Field(yaml.MetadataField)
 	if !isMap(n) || md == nil {
@@ -129,56 +124,40 @@ func configsOf(rl *framework.ResourceList) ([]*yaml.RNode, error) {
 	return configs, nil
 }
 
-// KeptItems are the input items the output keeps: all of them, except the copy of its
-// generator config that kustomize sends as the only item (local-config, no kpt path).
-// kustomize leaves local-config objects out of its build anyway, but when an output item is
-// an input item it copies the item's comments with its schema-aware walker, which loads its
-// OpenAPI schema: most of a kustomize build (docs/performance.md). kpt keeps every item.
-func KeptItems(items []*yaml.RNode, functionConfig *yaml.RNode) []*yaml.RNode {
-	if len(items) != 1 || functionConfig == nil || !isConfig(functionConfig) || !isConfig(items[0]) ||
-		!hasMapMetadata(items[0]) || fromPackageFile(items[0]) ||
-		items[0].GetAnnotations()[localConfig] != "true" {
-		return items
+// keptItems are the input items but kustomize's copy of its generator config (local-config,
+// the only item): an input item in the output makes kustomize load its OpenAPI schema to copy
+// comments, most of a build (docs/performance.md). kpt keeps every item.
+func keptItems(items []*yaml.RNode, fc *yaml.RNode) []*yaml.RNode {
+	if len(items) == 1 && fc != nil && isCopyOf(items[0], fc) && fileOf(items[0]) == nil &&
+		items[0].GetAnnotations()["config.kubernetes.io/local-config"] == "true" {
+		return nil
 	}
-	id, ok := identityOf(items[0])
-	fcID, fcOK := identityOf(functionConfig)
-	if !ok || !fcOK || id != fcID {
-		return items
-	}
-	return nil
+	return items
 }
 
-// localConfig marks objects that configure a build and are not part of its output.
-const localConfig = "config.kubernetes.io/local-config"
-
-// packageItems are the items when they are a kpt package that keeps the output: the config
-// is an item kpt read from a package file (package mode, or a Kptfile configPath). kustomize
-// also sends its generator config as an item, but without a path, and keeps nothing
-// (testdata/captured/kustomize-generator.yaml).
+// packageItems are the items when they are a kpt package that keeps the output: kpt read the
+// config from a package file (kustomize's item has no path: testdata/captured).
 func packageItems(rl *framework.ResourceList, configs []*yaml.RNode) []*yaml.RNode {
-	want, ok := identityOf(configs[0])
 	for _, item := range rl.Items {
-		if id, isID := identityOf(item); ok && isID && id == want && isConfig(item) && fromPackageFile(item) {
+		if isCopyOf(item, configs[0]) && fileOf(item) != nil {
 			return rl.Items
 		}
 	}
 	return nil
 }
 
-// fromPackageFile reports whether kpt read n from a file of a package.
-func fromPackageFile(n *yaml.RNode) bool {
-	if !hasMapMetadata(n) {
-		return false
-	}
-	a := n.GetAnnotations()
-	return a[kioutil.PathAnnotation] != "" || a[kioutil.LegacyPathAnnotation] != ""
+// isCopyOf reports whether item is a RabbitMQCluster with cfg's identity.
+func isCopyOf(item, cfg *yaml.RNode) bool {
+	id, ok := identityOf(item)
+	want, wantOK := identityOf(cfg)
+	return ok && wantOK && id == want && isConfig(item)
 }
 
-// SentByKpt reports whether the input came from kpt, which puts its path annotations on every
-// item it reads from a package (kustomize puts none on a generator's input).
-func SentByKpt(items []*yaml.RNode) bool {
+// sentByKpt reports whether kpt sent the items: it puts path annotations on every item it
+// reads from a package (kustomize puts none on a generator's input).
+func sentByKpt(items []*yaml.RNode) bool {
 	for _, item := range items {
-		if fromPackageFile(item) {
+		if fileOf(item) != nil {
 			return true
 		}
 	}

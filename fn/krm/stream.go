@@ -2,6 +2,7 @@ package krm
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 
@@ -13,34 +14,30 @@ import (
 )
 
 // Execute is framework.Execute(Processor{}, &kio.ByteReadWriter{KeepReaderAnnotations: true})
-// with the same bytes and errors, but each generated object is encoded as soon as it is final
-// (Output.encode), not kept as a node tree for kio.ByteWriter to encode the whole list at the
-// end: with 1000 clusters, a few MB of bytes instead of GBs of nodes. A plain YAML stream, or
-// comments that yaml.v3 writes after an item's end (commentsCarryOver), go kio's way.
-//
-// Results are also written to log, one line each, unless kpt sent the input: kustomize (and
-// Argo CD through it) shows a function's stderr but never its results; kpt shows both.
+// with the same bytes and errors, but each generated object is encoded as soon as it is final,
+// not kept as a node tree: 1000 clusters take MBs, not GBs. A plain YAML stream, or comments
+// that yaml.v3 writes after an item's end (commentsCarryOver), go kio.ByteWriter's way.
+// Results also go to log, unless kpt sent the input: kustomize (and Argo CD) shows stderr only.
 func Execute(in io.Reader, out, log io.Writer) error {
 	rw := &kio.ByteReadWriter{Reader: in, KeepReaderAnnotations: true}
 	items, err := rw.Read()
 	if err != nil {
 		return errors.WrapPrefixf(err, "failed to read ResourceList input")
 	}
-	if SentByKpt(items) {
+	if sentByKpt(items) {
 		log = nil
 	}
 	nodeAnnos, err := kio.PreprocessResourcesForInternalAnnotationMigration(items)
 	if err != nil {
 		return err
 	}
-	o := NewOutput(KeptItems(items, rw.FunctionConfig), true)
+	o := NewOutput(keptItems(items, rw.FunctionConfig), true)
 	streaming := rw.WrappingKind != "" && !commentsCarryOver(items)
 	if streaming {
 		o.encode = reconcileAndEncode(nodeAnnos)
 	}
 	rl := &framework.ResourceList{Items: items, FunctionConfig: rw.FunctionConfig}
 	retErr := Process(rl, o)
-	// Generated objects were reconciled by encode, or are reconciled here with the items.
 	if err := kio.ReconcileInternalAnnotations(o.Nodes(), nodeAnnos); err != nil {
 		return err
 	}
@@ -57,10 +54,7 @@ func Execute(in io.Reader, out, log io.Writer) error {
 	if ferr := w.Flush(); err == nil { // what was written before an error goes out too
 		err = ferr
 	}
-	if err != nil {
-		return err
-	}
-	return retErr
+	return cmp.Or(err, retErr)
 }
 
 // setResults is framework.Execute's (new results replace the input's), plus the log.
@@ -81,19 +75,14 @@ func setResults(rw *kio.ByteReadWriter, results framework.Results, log io.Writer
 	return errors.Wrap(err)
 }
 
-// reconcileAndEncode finishes a generated object as framework.Execute would at the end
-// (kio.ReconcileInternalAnnotations, kio.ByteWriter's ClearEmptyAnnotations) and encodes it.
-// Of nodeAnnos, kio reads the placement annotation forms the input uses (the same in every
-// item that has any: Execute checks the kept items) and an item's originals by migration id,
-// which generated objects lack. So one item stands for all, or kio would scan every item for
-// every generated object.
+// reconcileAndEncode finishes a generated object as framework.Execute does at the end (kio's
+// ReconcileInternalAnnotations, ByteWriter's ClearEmptyAnnotations) and encodes it. kio reads
+// from nodeAnnos only the placement forms the input uses (checked on the kept items), so one
+// item stands for all: kio would otherwise scan every item for every generated object.
 func reconcileAndEncode(nodeAnnos map[string]map[string]string) func(*yaml.RNode) (part, error) {
 	format := map[string]map[string]string{}
 	for id, annos := range nodeAnnos {
-		if len(format) == 0 || hasPlacement(annos) {
-			format = map[string]map[string]string{id: annos}
-		}
-		if hasPlacement(annos) {
+		if format = map[string]map[string]string{id: annos}; hasPlacement(annos) {
 			break
 		}
 	}
@@ -101,10 +90,7 @@ func reconcileAndEncode(nodeAnnos map[string]map[string]string) func(*yaml.RNode
 		if err := kio.ReconcileInternalAnnotations([]*yaml.RNode{g}, format); err != nil {
 			return part{}, err
 		}
-		if err := yaml.ClearEmptyAnnotations(g); err != nil {
-			return part{}, err
-		}
-		return encodePart(&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{g.YNode()}})
+		return encodeItem(g)
 	}
 }
 
