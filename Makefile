@@ -59,10 +59,11 @@ fuzz:
 test-fuzz:
 	$(call run-fuzz,10s)
 
-# Whole-process timings against the floors (null function, static kustomize build) and the
-# budgets; never part of `make test`. Go benchmarks: go test ./fn/krm -run x -bench . -benchmem
+# End-to-end timings against the budgets (kustomize and kpt vs static and replay floors, one
+# render vs a null function, 100-3000 configs; docs/performance.md); never part of `make
+# test`, nice'd on a shared machine. Go benchmarks: go test ./fn/krm -run x -bench . -benchmem
 bench: build
-	bash hack/bench.sh
+	nice bash hack/bench.sh
 
 clean:
 	rm -rf bin out
