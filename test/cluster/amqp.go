@@ -18,11 +18,13 @@ func dial(url string, tlsCfg *tls.Config) (*amqp.Connection, error) {
 	return amqp.DialConfig(url, cfg)
 }
 
-// declare makes a durable queue: classic (the article's drill) or quorum (replicated).
+// declare makes a durable queue: classic (the article's drill) or quorum (replicated). A new quorum queue's
+// leader goes to the node the client is connected to (client-local), so a test can choose which pod hosts it.
 func declare(ch *amqp.Channel, queue string, quorum bool) error {
 	args := amqp.Table{}
 	if quorum {
 		args["x-queue-type"] = "quorum"
+		args["x-queue-leader-locator"] = "client-local"
 	}
 	_, err := ch.QueueDeclare(queue, true, false, false, false, args)
 	return err
@@ -102,8 +104,10 @@ func drain(url, queue string, idle time.Duration) (map[string]int, error) {
 
 // publisher keeps publishing persistent messages with confirms to a quorum queue until stopped, reconnecting
 // (to the client Service) whenever the connection breaks; it records which sequence numbers were confirmed.
+// The first connection goes to firstURL (a pod: it then hosts the connection and the queue's leader).
 type publisher struct {
 	url, queue string
+	firstURL   string
 	mu         sync.Mutex
 	confirmed  map[int]bool
 	sent       int
@@ -113,8 +117,8 @@ type publisher struct {
 	done       chan struct{}
 }
 
-func startPublisher(url, queue string) *publisher {
-	p := &publisher{url: url, queue: queue, confirmed: map[int]bool{}, stop: make(chan struct{}), done: make(chan struct{})}
+func startPublisher(url, firstURL, queue string) *publisher {
+	p := &publisher{url: url, firstURL: firstURL, queue: queue, confirmed: map[int]bool{}, stop: make(chan struct{}), done: make(chan struct{})}
 	go p.run()
 	return p
 }
@@ -143,7 +147,11 @@ func (p *publisher) run() {
 
 // session: one connection; publishes one message at a time and waits for its confirm (simple and exact).
 func (p *publisher) session(last *time.Time) error {
-	conn, err := dial(p.url, nil)
+	u := p.url
+	if p.firstURL != "" {
+		u, p.firstURL = p.firstURL, ""
+	}
+	conn, err := dial(u, nil)
 	if err != nil {
 		return err
 	}

@@ -132,7 +132,8 @@ func fullRestart(t *testing.T, d *deployment, note func(string, ...any)) {
 func podLoss(t *testing.T, d *deployment, i int, note func(string, ...any)) {
 	u := d.amqpURL(t, "amqp", 5672)
 	q := fmt.Sprintf("loss-%d", i)
-	p := startPublisher(u, q)
+	// connect to pod i itself: the lost pod then holds the publisher's connection and the queue's leader
+	p := startPublisher(u, d.podURL(t, u, i), q)
 	defer func() {
 		if !p.stopped() {
 			p.finish()
@@ -148,7 +149,21 @@ func podLoss(t *testing.T, d *deployment, i int, note func(string, ...any)) {
 	note("%s back Ready after %.1fs", d.pod(i), time.Since(start).Seconds())
 	d.assertFormed(t)
 	time.Sleep(3 * time.Second)
-	checkNoLoss(t, p, u, q, note)
+	if errs := checkNoLoss(t, p, u, q, note); errs == 0 {
+		t.Errorf("the publisher never lost its connection to %s: the loss was not exercised", d.pod(i))
+	}
+}
+
+// podURL is u with pod i's IP instead of the Service's.
+func (d *deployment) podURL(t *testing.T, u string, i int) string {
+	t.Helper()
+	ips, err := podIPs(d.namespace, d.stsName, d.replicas)
+	if err != nil || ips[d.pod(i)] == "" {
+		t.Fatalf("IP of %s: %v", d.pod(i), err)
+	}
+	pu, _ := url.Parse(u)
+	pu.Host = net.JoinHostPort(ips[d.pod(i)], pu.Port())
+	return pu.String()
 }
 
 func waitConfirmed(t *testing.T, p *publisher, n int) {
@@ -166,7 +181,9 @@ func waitConfirmed(t *testing.T, p *publisher, n int) {
 	t.Fatalf("the publisher got fewer than %d confirms in a minute: %v", n, p.errors)
 }
 
-func checkNoLoss(t *testing.T, p *publisher, u, q string, note func(string, ...any)) {
+// checkNoLoss stops the publisher, consumes the queue and fails on any confirmed message missing; it returns
+// how often the publisher had to reconnect.
+func checkNoLoss(t *testing.T, p *publisher, u, q string, note func(string, ...any)) int {
 	t.Helper()
 	confirmed, sent, gap, errs := p.finish()
 	got, err := drain(u, q, 5*time.Second)
@@ -182,6 +199,7 @@ func checkNoLoss(t *testing.T, p *publisher, u, q string, note func(string, ...a
 	if len(lost) > 0 {
 		t.Fatalf("%d confirmed messages lost, e.g. %v", len(lost), lost[:min(len(lost), 10)])
 	}
+	return len(errs)
 }
 
 // rollingRestart changes the config (one more plugin: a new config checksum on the pod template), applies it
@@ -201,7 +219,7 @@ func rollingRestart(t *testing.T, d *deployment, note func(string, ...any)) {
 		t.Fatal(err)
 	}
 	u := d.amqpURL(t, "amqp", 5672)
-	p := startPublisher(u, "rolling")
+	p := startPublisher(u, "", "rolling")
 	defer func() {
 		if !p.stopped() {
 			p.finish()
@@ -230,9 +248,10 @@ func rollingRestart(t *testing.T, d *deployment, note func(string, ...any)) {
 	if minReady < d.replicas-1 {
 		t.Errorf("%d pods were down at once during the rolling restart", d.replicas-minReady)
 	}
-	ev, _ := kubectl(30*time.Second, nil, "-n", d.namespace, "get", "events", "--field-selector", "reason=FailedPreStopHook", "-o", "name")
+	ev, _ := kubectl(30*time.Second, nil, "-n", d.namespace, "get", "events", "--field-selector", "reason=FailedPreStopHook",
+		"-o", `jsonpath={range .items[*]}{.involvedObject.name} (x{.count}): {.message}{"\n"}{end}`)
 	if strings.TrimSpace(ev) != "" {
-		t.Errorf("preStop hook failed: %s", ev)
+		t.Errorf("preStop hook failed (kubelet event FailedPreStopHook):\n%s", ev)
 	}
 	d.docs = r.docs
 	d.assertFormed(t)
