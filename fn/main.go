@@ -67,9 +67,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // runKRM speaks the KRM function protocol (kustomize, kpt, Argo CD through kustomize).
-// krm.Execute is the SDK's framework.Execute with Processor, with the same output, written
-// as it is produced instead of kept as one tree (README, Performance). It writes the
-// results to stderr itself where the orchestrator would not show them.
+// krm.Execute is kyaml's framework.Execute with krm.Processor, with the same output, written
+// item by item as it is produced (docs/performance.md). It writes the results to stderr
+// itself where the orchestrator would not show them.
 func runKRM(stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := krm.Execute(stdin, stdout, stderr); err != nil {
 		if _, ok := err.(framework.Results); !ok {
@@ -95,10 +95,11 @@ func runRender(files []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	out := krm.NewOutput(nil, false)
 	results, err := krm.Render(configs, nil, out)
 	printResults(stderr, results)
-	if err == nil && results.ExitCode() == 0 {
-		err = out.WriteStream(stdout)
-	} else if err == nil {
+	if err == nil && results.ExitCode() != 0 {
 		return 1
+	}
+	if err == nil {
+		err = out.WriteStream(stdout)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "[error] %v\n", err)
