@@ -1,6 +1,7 @@
 package krm
 
 import (
+	"cmp"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -32,13 +33,10 @@ func Process(rl *framework.ResourceList, out *Output) error {
 		return rl.Results
 	}
 	results, err := Render(configs, packageItems(rl, configs), out)
-	if err != nil {
-		return err
-	}
 	rl.Results = append(rl.Results, results...)
-	if rl.Results.ExitCode() != 0 {
+	if err != nil || rl.Results.ExitCode() != 0 {
 		out.discardGenerated()
-		return rl.Results
+		return cmp.Or(err, error(rl.Results))
 	}
 	return nil
 }

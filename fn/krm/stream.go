@@ -76,9 +76,9 @@ func setResults(rw *kio.ByteReadWriter, results framework.Results, log io.Writer
 }
 
 // reconcileAndEncode finishes a generated object as framework.Execute does at the end (kio's
-// ReconcileInternalAnnotations, ByteWriter's ClearEmptyAnnotations) and encodes it. kio reads
-// from nodeAnnos only the placement forms the input uses (checked on the kept items), so one
-// item stands for all: kio would otherwise scan every item for every generated object.
+// ReconcileInternalAnnotations, ByteWriter's ClearEmptyAnnotations) and encodes it. For an
+// object without a migration id, kio reads only the input's placement forms from nodeAnnos
+// (checked on the kept items): one item stands for all, not every item for every object.
 func reconcileAndEncode(nodeAnnos map[string]map[string]string) func(*yaml.RNode) (part, error) {
 	format := map[string]map[string]string{}
 	for id, annos := range nodeAnnos {
