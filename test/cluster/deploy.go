@@ -52,6 +52,9 @@ func deploy(t *testing.T, config string, note func(string, ...any), keep bool) *
 			return
 		}
 		deleteCase(d.namespace, d.pvRoot)
+		for _, pv := range d.names("PersistentVolume") { // rendered (NFS) PVs are cluster-scoped
+			kubectl(time.Minute, nil, "delete", "pv", pv, "--ignore-not-found")
+		}
 		if d.hostPathDir != "" {
 			os.RemoveAll(d.hostPathDir)
 		}
