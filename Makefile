@@ -2,14 +2,17 @@
 SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
 BIN := bin/rabbitmq-krm
-GO_LDFLAGS := -s -w
+# The version `rabbitmq-krm version` prints and the image is labelled with (hack/version.sh:
+# the release tag, or VERSION's release with the commit; `make build VERSION=v1.2.3` to set it).
+VERSION ?= $(shell bash hack/version.sh)
+GO_LDFLAGS := -s -w -X main.version=$(VERSION)
 GO_SOURCES := $(shell find fn -name '*.go' -not -name '*_test.go') go.mod go.sum
 
 .PHONY: build render test test-unit test-kustomize golden bench clean schema fuzz test-fuzz
 
 build: $(BIN)
 
-$(BIN): $(GO_SOURCES)
+$(BIN): $(GO_SOURCES) VERSION
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(GO_LDFLAGS)' -o $@ ./fn
 
 # The quick start: render the example cluster (the article's NFS cluster) through kustomize.

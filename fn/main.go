@@ -59,7 +59,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return installBinary(args[1], stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "rabbitmq-krm", version)
+		if len(args) > 1 && args[1] == "--short" {
+			fmt.Fprintln(stdout, version)
+		} else {
+			fmt.Fprintln(stdout, "rabbitmq-krm", version)
+		}
 		return 0
 	}
 	fmt.Fprintf(stderr, "rabbitmq-krm: unknown command %q; see rabbitmq-krm --help\n", args[0])

@@ -21,7 +21,7 @@ source "$(dirname "$0")/../../hack/lib.sh"
 
 HERE="$REPO_ROOT/test/consumers"
 BIN="$(realpath "${RABBITMQ_KRM_BIN:-$REPO_ROOT/bin/rabbitmq-krm}")"
-IMAGE="${RABBITMQ_KRM_IMAGE:-ghcr.io/rabbitmq-krm/rabbitmq-krm:v0.1.0}"
+IMAGE="${RABBITMQ_KRM_IMAGE:-ghcr.io/rabbitmq-krm/rabbitmq-krm:v0.2.0}"
 ARGOCD_UID=999   # the uid Argo CD's images and the sidecar run as
 [ -x "$BIN" ] || die "$BIN is missing: run 'make build' first"
 GROUPS_TO_RUN="${*:-image kustomize kpt cross argocd}"
@@ -127,8 +127,14 @@ if want image || want kustomize || want kpt || want argocd; then
     cp -r "$REPO_ROOT/hack/image/etc" "$ctx/hack/image/"
     cp "$BIN" "$ctx/bin/rabbitmq-krm"
   fi
-  docker build --network none -q -t "$IMAGE" "$ctx" >/dev/null
+  version=$("$BIN" version --short)
+  case "$version" in dev | "") fail "the binary carries no stamped version ('$version'): build it with make build" ;; esac
+  docker build --network none -q --build-arg VERSION="$version" -t "$IMAGE" "$ctx" >/dev/null
   pass "image: docker build (BuildKit, offline)"
+  label=$(docker image inspect "$IMAGE" --format '{{index .Config.Labels "org.opencontainers.image.version"}}')
+  [ "$label" = "$version" ] || fail "image label org.opencontainers.image.version is '$label', the binary says '$version'"
+  src=$(docker image inspect "$IMAGE" --format '{{index .Config.Labels "org.opencontainers.image.source"}}')
+  [ -n "$src" ] || fail "image has no org.opencontainers.image.source label"
   size=$(docker image inspect "$IMAGE" --format '{{.Size}}')
   binsize=$(stat -c %s "$BIN")
   user=$(docker image inspect "$IMAGE" --format '{{.Config.User}}')
