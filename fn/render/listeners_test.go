@@ -54,7 +54,7 @@ func admits(rules []networkingv1.NetworkPolicyIngressRule, port int32) bool {
 // plugin that is not enabled opens nothing.
 func TestProtocolPluginPorts(t *testing.T) {
 	for _, tc := range []struct {
-		name, spec string
+		name, spec   string
 		want, absent []string // container port names
 	}{
 		{"plain", "  plugins: [rabbitmq_mqtt, rabbitmq_stream]\n  networkPolicy: {}\n", []string{"mqtt", "stream"}, []string{"stomp", "mqtts", "web-mqtt"}},
