@@ -105,7 +105,8 @@ do_build() {
     gcc -Os -static -DVERSION=3.10-rabbitmq-krm -o "$RK_BIN/pause" \
       "$(go env GOMODCACHE)/k8s.io/kubernetes@v1.36.3/build/pause/linux/pause.c" && strip "$RK_BIN/pause"
   fi
-  bash "$HERE/images.sh" build >&2
+  # the series the formation configs use (each its own Debian suite; see images.sh)
+  RABBITMQ_SERIES=${RABBITMQ_SERIES:-4.0 4.3 3.10} bash "$HERE/images.sh" build >&2
   log "build done in $((SECONDS - t0))s"
 }
 
