@@ -26,6 +26,11 @@ import (
 // File is the checked-in schema, relative to the module root.
 const File = "schema/rabbitmqcluster.v1alpha1.json"
 
+// ID is the schema's $id: where the v1alpha1 schema is published, the file at the tip of the
+// main branch. It stays the same for as long as the API is v1alpha1 (a new API version gets a
+// new file, and so a new $id); editors and schema stores may cache by it.
+const ID = "https://raw.githubusercontent.com/rabbitmq-krm/rabbitmq-krm/main/" + File
+
 const (
 	modulePath = "github.com/rabbitmq-krm/rabbitmq-krm"
 	apiDir     = "fn/api/v1alpha1"
@@ -39,7 +44,7 @@ func Generate() ([]byte, error) {
 		return nil, fmt.Errorf("schema: run from the module root (the comments come from %s): %w", apiDir, err)
 	}
 	r := &jsonschema.Reflector{
-		Anonymous:      true, // no $id: the schema has no canonical URL
+		Anonymous:      true, // the reflector's $id would name the Go type; ID is set below
 		ExpandedStruct: true,
 		// Inline every type: each field then keeps its own comment (a $ref would share the
 		// type's), and rules can address fields by path.
@@ -59,6 +64,7 @@ func Generate() ([]byte, error) {
 		return nil, fmt.Errorf("schema: reading comments: %w", err)
 	}
 	s := r.Reflect(&v1alpha1.RabbitMQCluster{})
+	s.ID = jsonschema.ID(ID)
 	s.Title = v1alpha1.Kind + " (" + v1alpha1.APIVersion + ")"
 	for _, path := range slices.Sorted(maps.Keys(rules)) {
 		field := find(s, path)
@@ -68,6 +74,9 @@ func Generate() ([]byte, error) {
 		for _, apply := range rules[path] {
 			apply(field)
 		}
+	}
+	if path := unexplained(s, ""); path != "" {
+		return nil, fmt.Errorf("schema: the pattern at %q has no patternErrorMessage: add explain(...) to its rule", path)
 	}
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
@@ -104,8 +113,39 @@ func find(s *jsonschema.Schema, path string) *jsonschema.Schema {
 	return s
 }
 
-// metadataSchema replaces the reflected ObjectMeta (dozens of server-side fields) with what a
-// config uses. Other ObjectMeta fields stay allowed: the decoder accepts them.
+// unexplained returns the path of the first pattern without a patternErrorMessage ("" when
+// every pattern has one): without it, editors report only the regular expression.
+func unexplained(s *jsonschema.Schema, path string) string {
+	if s == nil {
+		return ""
+	}
+	if _, ok := s.Extras[patternErrorMessage]; s.Pattern != "" && !ok {
+		return path
+	}
+	var children []string
+	var schemas []*jsonschema.Schema
+	if s.Properties != nil {
+		for pair := s.Properties.Oldest(); pair != nil; pair = pair.Next() {
+			children, schemas = append(children, path+"."+pair.Key), append(schemas, pair.Value)
+		}
+	}
+	children, schemas = append(children, path+"[]", path+"{}"), append(schemas, s.Items, s.AdditionalProperties)
+	for i, sub := range s.AnyOf {
+		children, schemas = append(children, fmt.Sprintf("%s|%d", path, i)), append(schemas, sub)
+	}
+	for i, sub := range schemas {
+		if p := unexplained(sub, children[i]); p != "" {
+			return p
+		}
+	}
+	return ""
+}
+
+// metadataSchema replaces the reflected ObjectMeta (dozens of server-side fields) with the
+// fields the function reads. Others (uid, generateName, ...) are ignored by the function, so
+// the schema flags them, which also catches a misspelt name or namespace. Annotations and
+// labels stay open: kpt and kustomize add their own (config.kubernetes.io/*,
+// internal.config.kubernetes.io/*).
 func metadataSchema() *jsonschema.Schema {
 	stringMap := func(description string) *jsonschema.Schema {
 		return &jsonschema.Schema{Type: "object", AdditionalProperties: &jsonschema.Schema{Type: "string"}, Description: description}
@@ -115,7 +155,11 @@ func metadataSchema() *jsonschema.Schema {
 	props.Set("namespace", &jsonschema.Schema{Type: "string", Description: "Namespace, when set, is the namespace of every namespaced object. When absent, generated objects carry no namespace, so a kustomize `namespace:` can set it."})
 	props.Set("labels", stringMap("Labels of the config object itself."))
 	props.Set("annotations", stringMap("Annotations of the config object, e.g. config.kubernetes.io/function or config.kubernetes.io/local-config."))
-	return &jsonschema.Schema{Type: "object", Properties: props, Required: []string{"name"}}
+	return &jsonschema.Schema{
+		Type: "object", Properties: props, Required: []string{"name"},
+		AdditionalProperties: jsonschema.FalseSchema,
+		Description:          "The function reads name, namespace, labels and annotations; no other metadata field is allowed.",
+	}
 }
 
 type rule func(*jsonschema.Schema)
@@ -127,6 +171,28 @@ func def(v any) rule                { return func(s *jsonschema.Schema) { s.Defa
 func pattern(p string) rule         { return func(s *jsonschema.Schema) { s.Pattern = p } }
 func unique() rule                  { return func(s *jsonschema.Schema) { s.UniqueItems = true } }
 func maxLength(n uint64) rule       { return func(s *jsonschema.Schema) { s.MaxLength = &n } }
+
+// patternErrorMessage is the message yaml-language-server and VS Code show when a value does
+// not match a pattern, instead of the regular expression itself.
+const patternErrorMessage = "patternErrorMessage"
+
+// explain gives a pattern a readable message and examples of valid values. On a
+// quantityValue field it applies to the string branch, which holds the pattern.
+func explain(message string, examples ...any) rule {
+	return func(s *jsonschema.Schema) {
+		target := s
+		for _, sub := range s.AnyOf {
+			if sub.Pattern != "" {
+				target = sub
+			}
+		}
+		if target.Extras == nil {
+			target.Extras = map[string]any{}
+		}
+		target.Extras[patternErrorMessage] = message
+		s.Examples = examples
+	}
+}
 func minimum(n int64) rule {
 	return func(s *jsonschema.Schema) { s.Minimum = json.Number(fmt.Sprint(n)) }
 }
@@ -169,7 +235,18 @@ var imageRef = strings.ReplaceAll(v1alpha1.ImageReferencePattern.String(), "[[:x
 func from(re *regexp.Regexp) rule { return pattern(re.String()) }
 
 // subdomain is a Kubernetes object name, e.g. of a Secret or a StorageClass.
-var subdomain = []rule{pattern(dns1123Subdomain), maxLength(253)}
+func subdomain(example string) []rule {
+	return []rule{pattern(dns1123Subdomain), maxLength(253), explain(objectName, example)}
+}
+
+// The messages editors show for a value that does not match a pattern.
+const (
+	objectName     = "Must be a Kubernetes object name (a DNS subdomain): lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters."
+	namespaceLabel = "Must be a Kubernetes namespace name (an RFC 1123 label): lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters."
+	imageMessage   = "Must be a container image reference: [registry[:port]/]repository[:tag][@sha256:digest], the repository in lowercase, e.g. rabbitmq:4.2.3-management."
+	pluginMessage  = "Must be a RabbitMQ plugin name: lowercase letters, digits and '_', starting with a letter, e.g. rabbitmq_shovel."
+	quantityMsg    = "Must be a Kubernetes quantity: a number with an optional suffix (Ki, Mi, Gi, Ti, m, k, M, G, ...), e.g. 10Gi, 512Mi, 500m or 2."
+)
 
 // rules restate what the decoder and v1alpha1.Validate check field by field, where a schema
 // can say it; cross-field checks (e.g. classic discovery needs a namespace) stay with
@@ -177,57 +254,62 @@ var subdomain = []rule{pattern(dns1123Subdomain), maxLength(253)}
 // as written: an explicit "" or a node port of 0, which the function reads as unset, is
 // rejected.
 var rules = map[string][]rule{
-	"":                   {required("apiVersion", "kind", "metadata")},
-	"apiVersion":         {constant(v1alpha1.APIVersion), describe("Must be " + v1alpha1.APIVersion + ".")},
-	"kind":               {constant(v1alpha1.Kind), describe("Must be " + v1alpha1.Kind + ".")},
-	"metadata.name":      {pattern(dns1035Label), maxLength(v1alpha1.MaxNameLength)},
-	"metadata.namespace": {pattern(dns1123Label), maxLength(63)},
+	"":           {required("apiVersion", "kind", "metadata")},
+	"apiVersion": {constant(v1alpha1.APIVersion), describe("Must be " + v1alpha1.APIVersion + ".")},
+	"kind":       {constant(v1alpha1.Kind), describe("Must be " + v1alpha1.Kind + ".")},
+	"metadata.name": {pattern(dns1035Label), maxLength(v1alpha1.MaxNameLength),
+		explain(fmt.Sprintf("Must be an RFC 1035 label: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit, at most %d characters (pod names add -<ordinal>).", v1alpha1.MaxNameLength), "rabbitmq", "orders-mq")},
+	"metadata.namespace": {pattern(dns1123Label), maxLength(63), explain(namespaceLabel, "ns-rabbitmq")},
 
 	"spec.replicas":      {minimum(1), maximum(v1alpha1.MaxReplicas), def(v1alpha1.DefaultReplicas)},
-	"spec.image":         {pattern(imageRef), def(v1alpha1.DefaultImage)},
-	"spec.version":       {from(v1alpha1.VersionPattern)},
-	"spec.clusterDomain": {pattern(dns1123Subdomain), maxLength(253), def(v1alpha1.DefaultClusterDomain)},
+	"spec.image":         {pattern(imageRef), def(v1alpha1.DefaultImage), explain(imageMessage, "rabbitmq:4.2.3-management", "registry.example.com/mirror/rabbitmq:3.13.7-management")},
+	"spec.version":       {from(v1alpha1.VersionPattern), explain("Must be a RabbitMQ series (major.minor) or release (major.minor.patch), e.g. 4.2 or 3.13.7.", "4.2", "3.13.7")},
+	"spec.clusterDomain": {pattern(dns1123Subdomain), maxLength(253), def(v1alpha1.DefaultClusterDomain), explain("Must be a DNS domain: lowercase letters, digits, '-' and '.', e.g. cluster.local.", "cluster.local")},
 
 	"spec.discovery.mode":             {enum(v1alpha1.DiscoveryModes...), def(v1alpha1.DiscoveryK8s)},
-	"spec.discovery.etcd.keyPrefix":   {from(v1alpha1.EtcdKeyPrefixPattern), def(v1alpha1.DefaultEtcdKeyPrefix)},
+	"spec.discovery.etcd.keyPrefix":   {from(v1alpha1.EtcdKeyPrefixPattern), def(v1alpha1.DefaultEtcdKeyPrefix), explain("Must be letters, digits, '_', '/' and '-' only, e.g. rabbitmq-discovery.", "rabbitmq-discovery")},
 	"spec.discovery.etcd.nodeTTL":     {minimum(v1alpha1.MinEtcdSeconds), def(v1alpha1.DefaultEtcdNodeTTL)},
 	"spec.discovery.etcd.lockTimeout": {minimum(v1alpha1.MinEtcdSeconds), def(v1alpha1.DefaultEtcdLockTimeout)},
-	"spec.discovery.etcd.image":       {pattern(imageRef), def(v1alpha1.DefaultEtcdImage)},
+	"spec.discovery.etcd.image":       {pattern(imageRef), def(v1alpha1.DefaultEtcdImage), explain(imageMessage, v1alpha1.DefaultEtcdImage)},
 
 	"spec.exposure.type":                  {enum(v1alpha1.ExposureClusterIP, v1alpha1.ExposureNodePort, v1alpha1.ExposureLoadBalancer), def(v1alpha1.ExposureClusterIP)},
 	"spec.exposure.nodePorts.amqp":        {minimum(v1alpha1.NodePortMin), maximum(v1alpha1.NodePortMax)},
 	"spec.exposure.nodePorts.management":  {minimum(v1alpha1.NodePortMin), maximum(v1alpha1.NodePortMax)},
 	"spec.exposure.ingress":               {required("host")},
-	"spec.exposure.ingress.className":     subdomain,
-	"spec.exposure.ingress.tlsSecretName": subdomain,
+	"spec.exposure.ingress.className":     subdomain("nginx"),
+	"spec.exposure.ingress.tlsSecretName": subdomain("rabbitmq-ui-tls"),
 
-	"spec.persistence.size":             {quantityValue(), def(v1alpha1.DefaultPersistenceSize)},
-	"spec.persistence.storageClassName": subdomain,
+	"spec.persistence.size":             {quantityValue(), def(v1alpha1.DefaultPersistenceSize), explain(quantityMsg, "10Gi", "500Mi")},
+	"spec.persistence.storageClassName": subdomain("fast-ssd"),
 	"spec.persistence.nfs":              {required("server", "path")},
-	"spec.persistence.nfs.path":         {pattern(`^/`)},
+	"spec.persistence.nfs.path":         {pattern(`^/`), explain("Must be the absolute path of the export on the NFS server, e.g. /nfs/data/mqdata.", "/nfs/data/mqdata")},
 
 	"spec.plugins":                 {unique()},
-	"spec.plugins[]":               {from(v1alpha1.PluginNamePattern)},
-	"spec.erlangCookie.secretName": subdomain,
-	"spec.erlangCookie.secretKey":  {pattern(`^[-._a-zA-Z0-9]+$`), maxLength(253), def(v1alpha1.DefaultErlangCookieKey)},
+	"spec.plugins[]":               {from(v1alpha1.PluginNamePattern), explain(pluginMessage, "rabbitmq_shovel", "rabbitmq_mqtt")},
+	"spec.erlangCookie.secretName": subdomain("rabbitmq-erlang-cookie"),
+	"spec.erlangCookie.secretKey": {pattern(`^[-._a-zA-Z0-9]+$`), maxLength(253), def(v1alpha1.DefaultErlangCookieKey),
+		explain("Must be a Secret key: letters, digits, '-', '_' and '.', e.g. .erlang.cookie.", v1alpha1.DefaultErlangCookieKey)},
 
-	"spec.resources.requests.cpu":    {quantityValue()},
-	"spec.resources.requests.memory": {quantityValue()},
-	"spec.resources.limits.cpu":      {quantityValue()},
-	"spec.resources.limits.memory":   {quantityValue()},
+	"spec.resources.requests.cpu":    {quantityValue(), explain(quantityMsg, "500m", 1)},
+	"spec.resources.requests.memory": {quantityValue(), explain(quantityMsg, "2Gi")},
+	"spec.resources.limits.cpu":      {quantityValue(), explain(quantityMsg, "2")},
+	"spec.resources.limits.memory":   {quantityValue(), explain(quantityMsg, "2Gi")},
 
 	"spec.terminationGracePeriodSeconds": {minimum(v1alpha1.MinTerminationGracePeriodSeconds), def(v1alpha1.DefaultTerminationGracePeriodSeconds)},
 	"spec.podManagementPolicy":           {enum(v1alpha1.PodManagementParallel, v1alpha1.PodManagementOrderedReady), def(v1alpha1.PodManagementParallel)},
 
-	"spec.communityPlugins[]":               {required("name", "url", "sha256")},
-	"spec.communityPlugins[].name":          {from(v1alpha1.PluginNamePattern)},
-	"spec.communityPlugins[].url":           {pattern(`^https?://[^\s"'\\]+\.ez$`)},
-	"spec.communityPlugins[].sha256":        {from(v1alpha1.SHA256Pattern)},
+	"spec.communityPlugins[]":      {required("name", "url", "sha256")},
+	"spec.communityPlugins[].name": {from(v1alpha1.PluginNamePattern), explain(pluginMessage, "rabbitmq_delayed_message_exchange")},
+	"spec.communityPlugins[].url": {pattern(`^https?://[^\s"'\\]+\.ez$`),
+		explain("Must be an http(s) URL of a plugin archive ending in .ez, without spaces or quotes.", "https://github.com/rabbitmq/rabbitmq-delayed-message-exchange/releases/download/v4.2.0/rabbitmq_delayed_message_exchange-v4.2.0.ez")},
+	"spec.communityPlugins[].sha256": {from(v1alpha1.SHA256Pattern),
+		explain("Must be the SHA-256 of the .ez file: 64 lowercase hex digits, as `sha256sum FILE` prints them.")},
 	"spec.defaultUser":                      {required("secretName")},
-	"spec.defaultUser.secretName":           subdomain,
+	"spec.defaultUser.secretName":           subdomain("rabbitmq-admin"),
 	"spec.tls":                              {required("secretName")},
-	"spec.tls.secretName":                   subdomain,
-	"spec.tls.caSecretName":                 subdomain,
-	"spec.networkPolicy.clientNamespaces[]": {pattern(dns1123Label), maxLength(63)},
-	"spec.serviceMonitor.interval":          {from(v1alpha1.ScrapeIntervalPattern), def(v1alpha1.DefaultScrapeInterval)},
+	"spec.tls.secretName":                   subdomain("rabbitmq-tls"),
+	"spec.tls.caSecretName":                 subdomain("rabbitmq-ca"),
+	"spec.networkPolicy.clientNamespaces[]": {pattern(dns1123Label), maxLength(63), explain(namespaceLabel, "shop")},
+	"spec.serviceMonitor.interval": {from(v1alpha1.ScrapeIntervalPattern), def(v1alpha1.DefaultScrapeInterval),
+		explain("Must be a Prometheus duration: hours, minutes, seconds and milliseconds in that order, e.g. 30s, 1m or 1m30s.", "30s", "1m")},
 }

@@ -3,9 +3,11 @@ package schema_test
 import (
 	"bytes"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -62,6 +64,9 @@ func TestConfigsValidate(t *testing.T) {
 			if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
 				return err
 			}
+			if shippedInvalid[filepath.ToSlash(path)] != "" {
+				return nil // checked by TestShippedInvalidConfigsFail
+			}
 			configs = append(configs, configsIn(t, path, readFile(t, path))...)
 			return nil
 		})
@@ -93,6 +98,35 @@ func TestConfigsValidate(t *testing.T) {
 		t.Fatalf("validated %d configs; expected more than 10 (are the test's paths still right?)", len(configs))
 	}
 	t.Logf("%d configs validated", len(configs))
+}
+
+// shippedInvalid are the configs outside testdata that are invalid on purpose, with what the
+// schema must report for each: the kpt example of an error, and the config whose diagnostics
+// test/schema-editor expects from yaml-language-server.
+var shippedInvalid = map[string]string{
+	"examples/config-error/rabbitmq.yaml": "'replica' not allowed",
+	"test/schema-editor/testdata/bad.yaml": "'namepsace' not allowed",
+}
+
+func TestShippedInvalidConfigsFail(t *testing.T) {
+	t.Chdir("..")
+	sch := compile(t)
+	for _, name := range slices.Sorted(maps.Keys(shippedInvalid)) {
+		found := configsIn(t, name, readFile(t, name))
+		if len(found) != 1 {
+			t.Errorf("%s: %d configs, want 1", name, len(found))
+			continue
+		}
+		err := sch.Validate(found[0].doc)
+		switch {
+		case err == nil:
+			t.Errorf("%s is invalid on purpose but the schema accepts it", name)
+		case !strings.Contains(err.Error(), shippedInvalid[name]):
+			t.Errorf("%s: the schema reports %s, want %q among it", name, reasons(err), shippedInvalid[name])
+		default:
+			t.Logf("rejected: %s: %s", name, reasons(err))
+		}
+	}
 }
 
 // schemaDetectable are invalid golden configs whose fault the schema states by itself, so an
