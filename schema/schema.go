@@ -158,7 +158,6 @@ func metadataSchema() *jsonschema.Schema {
 	return &jsonschema.Schema{
 		Type: "object", Properties: props, Required: []string{"name"},
 		AdditionalProperties: jsonschema.FalseSchema,
-		Description:          "The function reads name, namespace, labels and annotations; no other metadata field is allowed.",
 	}
 }
 
@@ -257,6 +256,8 @@ var rules = map[string][]rule{
 	"":           {required("apiVersion", "kind", "metadata")},
 	"apiVersion": {constant(v1alpha1.APIVersion), describe("Must be " + v1alpha1.APIVersion + ".")},
 	"kind":       {constant(v1alpha1.Kind), describe("Must be " + v1alpha1.Kind + ".")},
+	// (the description is a rule: the reflector gives the embedded ObjectMeta the field's comment, none)
+	"metadata": {describe("The function reads name, namespace, labels and annotations; no other metadata field is allowed (labels and annotations take any key).")},
 	"metadata.name": {pattern(dns1035Label), maxLength(v1alpha1.MaxNameLength),
 		explain(fmt.Sprintf("Must be an RFC 1035 label: lowercase letters, digits and '-', starting with a letter and ending with a letter or digit, at most %d characters (pod names add -<ordinal>).", v1alpha1.MaxNameLength), "rabbitmq", "orders-mq")},
 	"metadata.namespace": {pattern(dns1123Label), maxLength(63), explain(namespaceLabel, "ns-rabbitmq")},

@@ -11,6 +11,8 @@
 //   [CONFIG_FILE ]<line>:<character> <severity> <message>
 // (0-based, as LSP counts; line 0 is the modeline; the file only when there are several).
 // Exits non-zero when the server does not publish for every document within the timeout or dies.
+// With HOVER=LINE:CHARACTER in the environment, the hover text at that position of the first
+// document is printed first, as `hover: <text>` (whitespace folded), as an editor shows it.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -108,8 +110,16 @@ function fail(why) {
   process.exit(1);
 }
 
-function done() {
+async function done() {
+  if (finished) return;
   finished = true;
+  if (process.env.HOVER) {
+    const [line, character] = process.env.HOVER.split(':').map(Number);
+    const h = await request('textDocument/hover', { textDocument: { uri: docs.keys().next().value }, position: { line, character } });
+    const c = h?.contents;
+    const text = typeof c === 'string' ? c : Array.isArray(c) ? c.map((x) => x.value ?? x).join(' ') : c?.value ?? '';
+    console.log('hover: ' + text.replace(/\s+/g, ' ').trim());
+  }
   const sev = { 1: 'error', 2: 'warning', 3: 'information', 4: 'hint' };
   for (const doc of docs.values()) {
     const sorted = [...doc.diagnostics].sort((a, b) => a.range.start.line - b.range.start.line

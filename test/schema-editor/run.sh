@@ -7,6 +7,7 @@
 #      a failed pattern) with a `# yaml-language-server: $schema=file://...` modeline: the published
 #      diagnostics must equal testdata/bad.want (line:character severity message);
 #   2. the same through the yaml.schemas setting instead of the modeline (same faults, one line up);
+#      hover shows the field descriptions and examples (serviceMonitor.interval, metadata);
 #   3. every shipped valid config (generators/, the valid examples/) gets no diagnostic;
 #   4. negative control: with a copy of the schema whose metadata is open again and whose
 #      patternErrorMessages are removed, step 1 must fail (so the test sees what the schema adds).
@@ -54,6 +55,17 @@ check "modeline: the faults of testdata/bad.yaml as testdata/bad.want" "$HERE/te
 awk '{ split($1, p, ":"); $1 = (p[1] - 1) ":" p[2]; print }' "$HERE/testdata/bad.want" > "$W/settings.want"
 diagnostics "$SCHEMA" settings "$HERE/testdata/bad.yaml" > "$W/settings.got"
 check "yaml.schemas setting: the same faults" "$W/settings.want" "$W/settings.got"
+
+hover() { # hover WHAT LINE:CHAR TEXT...: the hover at LINE:CHAR of bad.yaml (modeline) contains each TEXT
+  local what=$1 pos=$2 t; shift 2
+  HOVER=$pos diagnostics "$SCHEMA" modeline "$HERE/testdata/bad.yaml" | sed -n 's/^hover: //p' > "$W/hover.got"
+  for t in "$@"; do
+    grep -qF -- "$t" "$W/hover.got" || { log "FAIL hover on $what lacks '$t': $(cat "$W/hover.got")"; failed=1; return; }
+  done
+  log "PASS hover on $what shows: $*"
+}
+hover "serviceMonitor.interval" 15:6 "Interval between scrapes (default 30s)." 'Example: ```yaml 1m ```'
+hover "metadata" 3:1 "The function reads name, namespace, labels and annotations; no other metadata field is allowed"
 
 : > "$W/empty"
 valid=("$REPO_ROOT/generators/rabbitmq.yaml")
