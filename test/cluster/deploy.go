@@ -55,8 +55,8 @@ func deploy(t *testing.T, config string, note func(string, ...any), keep bool) *
 		for _, pv := range d.names("PersistentVolume") { // rendered (NFS) PVs are cluster-scoped
 			kubectl(time.Minute, nil, "delete", "pv", pv, "--ignore-not-found")
 		}
-		if d.hostPathDir != "" {
-			os.RemoveAll(d.hostPathDir)
+		for _, dir := range d.hostPathDirs {
+			os.RemoveAll(dir)
 		}
 	})
 	if err := createNamespace(d.namespace); err != nil {

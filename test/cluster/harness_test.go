@@ -35,7 +35,7 @@ spec:
 	if r.stsName != "mq" || r.namespace != "p-nfs" || r.replicas != 3 || r.claims != 0 {
 		t.Errorf("read sts=%q ns=%q replicas=%d claims=%d", r.stsName, r.namespace, r.replicas, r.claims)
 	}
-	if r.hostPathDir == "" || !strings.Contains(after, "hostPath:") || strings.Contains(after, "nfs:") {
+	if len(r.hostPathDirs) != 1 || !strings.Contains(after, "hostPath:") || strings.Contains(after, "nfs:") {
 		t.Errorf("NFS source not replaced by hostPath:\n%s", after)
 	}
 	if !strings.Contains(before, `cpu: "1"`) || strings.Contains(after, `cpu: "1"`) || !strings.Contains(after, "cpu: 200m") {

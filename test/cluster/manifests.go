@@ -24,13 +24,13 @@ type doc = map[string]any
 type rendered struct {
 	docs []doc
 	// what the harness must provide, read from the output (so CLUSTER_CONFIGS works for any config)
-	namespace   string
-	stsName     string
-	replicas    int
-	claims      int               // PVCs the volumeClaimTemplates (broker and deployed etcd) will create
-	claimSize   resource.Quantity // the largest request among them
-	secrets     []secretRef       // Secrets the pods mount
-	hostPathDir string            // the shared "NFS export", when the config uses NFS
+	namespace    string
+	stsName      string
+	replicas     int
+	claims       int               // PVCs the volumeClaimTemplates (broker and deployed etcd) will create
+	claimSize    resource.Quantity // the largest request among them
+	secrets      []secretRef       // Secrets the pods mount
+	hostPathDirs []string          // the "NFS exports" (one shared, or one per pod with perPod)
 }
 
 type secretRef struct{ volume, name string }
@@ -132,7 +132,7 @@ func nfsToHostPath(d doc, pvRoot string, r *rendered) error {
 	}
 	delete(spec, "nfs")
 	spec["hostPath"] = map[string]any{"path": dir, "type": "Directory"}
-	r.hostPathDir = dir
+	r.hostPathDirs = append(r.hostPathDirs, dir)
 	return nil
 }
 
