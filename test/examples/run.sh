@@ -230,7 +230,10 @@ fi
 t_all=$(now)
 
 if [ $# -eq 0 ]; then
-  # metadata.yaml lists exactly the tested examples
+  # metadata.yaml has the catalog's keys and lists exactly the tested examples
+  for key in image description tags sourceURL examplePackageURLs license; do
+    grep -q "^$key:" "$REPO_ROOT/metadata.yaml" || die "metadata.yaml has no $key"
+  done
   listed=$(sed -n 's#^  - https://github.com/rabbitmq-krm/rabbitmq-krm/tree/main/examples/##p' "$REPO_ROOT/metadata.yaml" | sort)
   tested=$(for c in "${cases[@]}"; do basename "$c"; done | sort)
   [ "$listed" = "$tested" ] || { diff <(echo "$listed") <(echo "$tested") >&2; die "metadata.yaml examplePackageURLs (<) differ from the examples with .expected/ (>)"; }
