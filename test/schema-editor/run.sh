@@ -7,7 +7,8 @@
 #      a failed pattern) with a `# yaml-language-server: $schema=file://...` modeline: the published
 #      diagnostics must equal testdata/bad.want (line:character severity message);
 #   2. the same through the yaml.schemas setting instead of the modeline (same faults, one line up);
-#      hover shows the field descriptions and examples (serviceMonitor.interval, metadata);
+#      hover shows the field descriptions and examples (serviceMonitor.interval, metadata); the
+#      function refuses bad.yaml for the same five fields;
 #   3. every shipped valid config (generators/, the valid examples/) gets no diagnostic;
 #   4. negative control: with a copy of the schema whose metadata is open again and whose
 #      patternErrorMessages are removed, step 1 must fail (so the test sees what the schema adds).
@@ -66,6 +67,23 @@ hover() { # hover WHAT LINE:CHAR TEXT...: the hover at LINE:CHAR of bad.yaml (mo
 }
 hover "serviceMonitor.interval" 15:6 "Interval between scrapes (default 30s)." 'Example: ```yaml 1m ```'
 hover "metadata" 3:1 "The function reads name, namespace, labels and annotations; no other metadata field is allowed"
+
+# the function refuses the same config for the same fields (the editor shows nothing it would accept)
+BIN="${RABBITMQ_KRM_BIN:-$REPO_ROOT/bin/rabbitmq-krm}"
+if [ -x "$BIN" ]; then
+  if "$BIN" render "$HERE/testdata/bad.yaml" > /dev/null 2> "$W/fn.err"; then
+    log "FAIL the function renders testdata/bad.yaml"; failed=1
+  else
+    missing=""
+    for f in metadata.namepsace spec.replica spec.discovery.mode spec.exposure.nodePorts.amqp spec.serviceMonitor.interval; do
+      grep -qF " $f: " "$W/fn.err" || missing+=" $f"
+    done
+    if [ -n "$missing" ]; then log "FAIL the function does not report:$missing"; cat "$W/fn.err" >&2; failed=1
+    else log "PASS the function refuses testdata/bad.yaml for the same 5 fields"; fi
+  fi
+else
+  log "SKIP the function's errors for testdata/bad.yaml: $BIN is missing (make build)"
+fi
 
 : > "$W/empty"
 valid=("$REPO_ROOT/generators/rabbitmq.yaml")

@@ -4,5 +4,5 @@
 .PHONY: test-schema-editor
 E2E_TESTS += test-schema-editor
 
-test-schema-editor:
+test-schema-editor: build
 	nice bash test/schema-editor/run.sh
