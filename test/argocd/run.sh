@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Argo CD plugin discovery as real Argo CD performs it (issue 13, item 9). No cluster, no model of Argo CD:
+# Argo CD plugin discovery and manifest generation as real Argo CD performs them (issue 13 item 9,
+# issue 16 item 1). No cluster, no model of Argo CD:
 #   - argocd-discovery (test/argocd/argocd-discovery) is built from github.com/argoproj/argo-cd/v3 (version
 #     pinned in test/argocd/go.mod) from the Go module proxy;
 #   - `argocd-discovery cmp-server` is Argo CD's plugin service (cmpserver/plugin) on its unix socket, run as
@@ -11,8 +12,19 @@
 #     of this repository's tree to the server's MatchRepository.
 # Controls: the plugin.yaml before the fix (must NOT match bases/rabbitmq, with Argo CD's own error) and the
 # plugin without discovery (what Argo CD does then).
+# Generation (issue 16, item 1): `argocd-discovery generate` is the repo-server's
+# reposerver/repository.Service.GenerateManifest for Applications whose repoURL is a local git repository
+# (file://; a commit of this tree): it resolves and checks out the revision with git, detects the source type
+# and runs runConfigManagementPluginSidecars against the cmp-server above, which runs generate.sh with
+# kustomize and rabbitmq-krm on the sidecar's PATH. Checked: bases/rabbitmq, overlays/article-nfs,
+# overlays/article-etcd, an etcd x LoadBalancer composition and the README's app naming the plugin give
+# exactly `kustomize build --enable-exec`'s objects (plus Argo CD's tracking annotation); empty and partial
+# builds, a missing binary and the as-shipped exec path fail with generate.sh's message in Argo CD's error;
+# warnings (stderr of a successful generate) reach only the sidecar's log; a probe plugin shows what the
+# command gets (uid 999, file modes reset, ARGOCD_APP_* / ARGOCD_ENV_* / KUBE_* env).
 #
-# Usage: test/argocd/run.sh          Env: KEEP_WORKDIR=1 keeps the scratch directory.
+# Usage: test/argocd/run.sh   (`make build` first)
+# Env: KEEP_WORKDIR=1 keeps the scratch directory; RABBITMQ_KRM_BIN the function (default bin/rabbitmq-krm).
 set -euo pipefail
 source "$(dirname "$0")/../../hack/lib.sh"
 
@@ -39,8 +51,28 @@ secs() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}'; }
 # ---------------------------------------------------------------------------------------------- build
 t=$(now)
 mkdir -p "$(dirname "$TOOL")"
-( cd "$HERE" && nice -n 10 go build -trimpath -o "$TOOL" ./argocd-discovery ) || die "building test/argocd failed"
-log "argocd-discovery (argo-cd $ARGOCD_VERSION) built in $(secs "$t")s"
+# argo-cd v3.3 builds against the gitops-engine copy inside its own repository (its go.mod: replace => 
+# ./gitops-engine), which the argo-cd module on the proxy does not contain. The repo-server packages import
+# argo-cd's util/kube, which calls one KubectlCmd method only that copy has. So: the proxy's gitops-engine at
+# the version argo-cd v3.3.19 requires, plus test/argocd/gitops-engine-shim (that method, returning an error:
+# it serves the controller's server-side diff, which nothing here runs), used through a generated go.mod
+# (-modfile) so test/argocd/go.mod stays free of machine paths.
+GE_VERSION="$(sed -n 's#^[[:space:]]*github.com/argoproj/gitops-engine \(v[^ ]*\).*#\1#p' "$HERE/go.mod")"
+GE_SRC="$(cd "$HERE" && go mod download -json "github.com/argoproj/gitops-engine@$GE_VERSION" | sed -n 's#^[[:space:]]*"Dir": "\(.*\)",#\1#p')"
+[ -d "$GE_SRC" ] || die "gitops-engine $GE_VERSION not in the module cache"
+B="$CACHE_DIR/argocd/build"
+GE_DIR="$B/gitops-engine-$GE_VERSION"
+SHIM="$GE_DIR/pkg/utils/kube/zz_rabbitmq_krm_shim.go"
+if ! cmp -s "$HERE/gitops-engine-shim/kubectl_shim.go.in" "$SHIM"; then
+  rm -rf "$GE_DIR" && mkdir -p "$B"
+  cp -r "$GE_SRC" "$GE_DIR" && chmod -R u+w "$GE_DIR"
+  cp "$HERE/gitops-engine-shim/kubectl_shim.go.in" "$SHIM"
+fi
+cp "$HERE/go.sum" "$B/go.sum"
+{ cat "$HERE/go.mod"; printf '\nreplace github.com/argoproj/gitops-engine => %s\n' "$GE_DIR"; } > "$B/go.mod"
+( cd "$HERE" && nice -n 10 go build -modfile="$B/go.mod" -trimpath -o "$TOOL" ./argocd-discovery ) \
+  || die "building test/argocd failed"
+log "argocd-discovery (argo-cd $ARGOCD_VERSION, gitops-engine $GE_VERSION + shim) built in $(secs "$t")s"
 # uid 999 cannot reach the cache under root's home: run a copy from the scratch directory
 mkdir -p "$W/bin"
 install -m 0755 "$TOOL" "$W/bin/argocd-discovery"
@@ -56,7 +88,8 @@ else
   log "WARNING: not root, the cmp-server runs as $(id -un), not uid $ARGOCD_UID"
 fi
 as_argocd() { # as_argocd TMPDIR CMD...; exec'ed all the way down, so `as_argocd ... &` gives CMD's pid in $!
-  exec "${AS[@]}" env -i HOME="$W/home" USER=argocd PATH=/usr/local/bin:/usr/bin:/bin \
+  exec "${AS[@]}" env -i HOME="$W/home" USER=argocd PATH="${SIDECAR_PATH:-/usr/local/bin:/usr/bin:/bin}" \
+    ${SIDECAR_ENV:+"$SIDECAR_ENV"} \
     ARGOCD_PLUGINSOCKFILEPATH="$W/plugins" TMPDIR="$1" "${@:2}"
 }
 mkdir -p "$W/home" "$W/plugins" "$W/server-tmp" "$W/client-tmp" "$W/config"
@@ -114,29 +147,34 @@ printf 'resources:\n- https://github.com/example/platform//rabbitmq?ref=v1\n' > 
 chmod -R a+rX "$R"
 
 # ------------------------------------------------------------------------------------ cmp-server control
-# start_server PLUGIN_YAML: argocd-cmp-server with that plugin.yaml (paths pointed at our config directory)
+# start_server PLUGIN_YAML [SCRIPT...]: argocd-cmp-server with that plugin.yaml (paths pointed at our config
+# directory) and the scripts (default: ours). SOCK names its socket (default: ours); SIDECAR_PATH and
+# SIDECAR_ENV (one NAME=VALUE) set its environment.
+SOCK_NAME="$PLUGIN"
 start_server() {
   stop_server
   rm -rf "$W/config" && mkdir -p "$W/config"
-  cp "$REPO_ROOT/argocd/generate.sh" "$REPO_ROOT/argocd/discover.sh" "$W/config/"
+  if [ $# -gt 1 ]; then cp "${@:2}" "$W/config/"
+  else cp "$REPO_ROOT/argocd/generate.sh" "$REPO_ROOT/argocd/discover.sh" "$W/config/"; fi
   sed "s#/home/argocd/cmp-server/config/#$W/config/#g" "$1" > "$W/config/plugin.yaml"
   chmod 0644 "$W/config/"*   # as mounted from the ConfigMap: not executable, run by `sh`
-  rm -f "$W/plugins/$PLUGIN.sock"
+  SOCK_NAME="${SOCK:-$PLUGIN}"
+  rm -f "$W/plugins/$SOCK_NAME.sock"
   ( as_argocd "$W/server-tmp" "$TOOL" cmp-server -config-dir-path "$W/config" >> "$W/cmp-server.log" 2>&1 ) &
   SERVER_PID=$!
   for _ in $(seq 1 300); do
-    [ -S "$W/plugins/$PLUGIN.sock" ] && return 0
+    [ -S "$W/plugins/$SOCK_NAME.sock" ] && return 0
     kill -0 "$SERVER_PID" 2>/dev/null || { cat "$W/cmp-server.log" >&2; fail "argocd-cmp-server exited"; }
     sleep 0.1
   done
-  fail "argocd-cmp-server did not create $W/plugins/$PLUGIN.sock"
+  fail "argocd-cmp-server did not create $W/plugins/$SOCK_NAME.sock"
 }
 stop_server() {
   if [ -n "$SERVER_PID" ]; then
     kill "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
     SERVER_PID=""
-    [ ! -e "$W/plugins/$PLUGIN.sock" ] || fail "argocd-cmp-server left its socket behind"
+    [ ! -e "$W/plugins/$SOCK_NAME.sock" ] || fail "argocd-cmp-server left its socket behind"
   fi
 }
 # ask [-plugin NAME] APP: the repo-server's answer (one line) for the Application path APP
@@ -192,3 +230,189 @@ expect argocd-test-apps/plain                           supported Kustomize
 stop_server
 
 log "argo-cd $ARGOCD_VERSION discovery: all cases as expected"
+
+# ============================================================================================ generation
+# Argo CD's repo-server generating manifests for Applications whose source is a local git repository:
+# `argocd-discovery generate` is reposerver/repository.Service.GenerateManifest (git ls-remote, fetch and
+# checkout into the repo-server's root, source-type detection, runConfigManagementPluginSidecars: env,
+# tar.gz stream to the cmp-server, manifests parsed, tracking annotation set). The cmp-server runs
+# argocd/plugin.yaml's generate.sh with kustomize and rabbitmq-krm on the sidecar's PATH. Both run as uid 999.
+log "--- generation: argo-cd $ARGOCD_VERSION repo-server + cmp-server, apps in a local git repository"
+KUSTOMIZE="$(bash "$REPO_ROOT/hack/install-kustomize.sh")"
+FN_BIN="${RABBITMQ_KRM_BIN:-$REPO_ROOT/bin/rabbitmq-krm}"
+[ -x "$FN_BIN" ] || die "$FN_BIN is missing: run 'make build' first"
+# the sidecar's own directories (uid 999 cannot reach root's cache): kustomize as Argo CD's image brings it, the
+# function as the install init container copies it
+mkdir -p "$W/sidecar/usr-local-bin" "$W/sidecar/rabbitmq-krm-bin" "$W/sidecar/noexec"
+install -m 0755 "$KUSTOMIZE" "$W/sidecar/usr-local-bin/kustomize"
+install -m 0755 "$FN_BIN" "$W/sidecar/rabbitmq-krm-bin/rabbitmq-krm"
+# a kustomize that drops --enable-exec, i.e. one that silently runs no exec generator (exit 0)
+printf '#!/bin/sh\nfor a in "$@"; do shift; [ "$a" = --enable-exec ] || set -- "$@" "$a"; done\nexec %s "$@"\n' \
+  "$W/sidecar/usr-local-bin/kustomize" > "$W/sidecar/noexec/kustomize"
+chmod 0755 "$W/sidecar/noexec/kustomize"
+SIDECAR_OK="$W/sidecar/rabbitmq-krm-bin:$W/sidecar/usr-local-bin:/usr/bin:/bin"
+
+# The git repository: the tree used above, the article-etcd cookie (git-ignored in this repository; a fixed test
+# one here, committed with -f), a partial app (a plain object next to our generator) and a probe app.
+G="$W/git"
+cp -a "$R" "$G"
+COOKIE=rabbitmq-krm-argocd-test-cookie-0123456789abcdef
+printf '%s' "$COOKIE" > "$G/overlays/article-etcd/erlang.cookie"
+mkdir -p "$G/argocd-test-apps/partial" "$G/argocd-test-apps/probe/sub"
+printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-rabbitmq\n' > "$G/argocd-test-apps/partial/namespace.yaml"
+printf 'resources:\n- namespace.yaml\ngenerators:\n- ../../generators\n' > "$G/argocd-test-apps/partial/kustomization.yaml"
+printf '#!/bin/sh\necho hi\n' > "$G/argocd-test-apps/probe/exec.sh" && chmod 0755 "$G/argocd-test-apps/probe/exec.sh"
+printf 'x\n' > "$G/argocd-test-apps/probe/sub/file" && chmod 0600 "$G/argocd-test-apps/probe/sub/file"
+gitc() { git -C "$G" -c user.name=test -c user.email=test@example.com "$@"; }
+gitc init -q -b as-shipped
+gitc add -A && gitc add -f overlays/article-etcd/erlang.cookie
+gitc commit -q -m "rabbitmq-krm tree for the Argo CD test, as shipped"
+# Branch main: what an Argo CD repository needs (argocd/generate.sh, README): the generator config names the
+# function without a path, so kustomize finds it on the sidecar's PATH. As shipped, generators/rabbitmq.yaml
+# names ../../bin/rabbitmq-krm (the local `make build` output), which a checkout never contains (bin/ is
+# git-ignored; a committed binary would lose its exec bit): the as-shipped branch is checked to fail loudly.
+gitc checkout -q -b main
+grep -q '^        path: \.\./\.\./bin/rabbitmq-krm$' "$G/generators/rabbitmq.yaml" \
+  || fail "generators/rabbitmq.yaml no longer names ../../bin/rabbitmq-krm: revisit this test"
+sed -i 's#^        path: \.\./\.\./bin/rabbitmq-krm$#        path: rabbitmq-krm#' "$G/generators/rabbitmq.yaml"
+gitc commit -q -am "generator config for Argo CD: exec path rabbitmq-krm (the sidecar's PATH)"
+REV="$(git -C "$G" rev-parse HEAD)"
+[ "$(git -C "$G" ls-files -s argocd-test-apps/probe/exec.sh | cut -c1-6)" = 100755 ] || fail "probe exec.sh not committed as 100755"
+chmod -R a+rX "$G"
+if [ "$(id -u)" = 0 ]; then chown -R "$ARGOCD_UID:$ARGOCD_UID" "$G"; fi   # git refuses repositories of another owner
+mkdir -p "$W/reposerver"
+if [ "$(id -u)" = 0 ]; then chown "$ARGOCD_UID:$ARGOCD_UID" "$W/reposerver"; fi
+REPO_URL="file://$G"
+
+# gen APP [generate flags]: the repo-server's answer; stdout to $W/gen.out (manifests or the error), exit code
+# in GEN_RC, the ManifestResponse in $W/gen.json. The repo-server process has only git on its PATH.
+gen() {
+  local app="$1"; shift
+  GEN_RC=0
+  ( SIDECAR_PATH=/usr/bin:/bin as_argocd "$W/client-tmp" "$TOOL" generate -repo-url "$REPO_URL" -revision main \
+      -root "$W/reposerver/root" -app "$app" -response "$W/reposerver/gen.json" "$@" ) > "$W/gen.out" 2>> "$W/reposerver.log" \
+    || GEN_RC=$?
+}
+# expect_gen APP [generate flags]: generated manifests == `kustomize build --enable-alpha-plugins --enable-exec`
+# of the same commit (tracking annotation checked and stripped), sourceType Plugin, the committed revision.
+expect_gen() {
+  local app="$1" t out; t=$(now); shift
+  rm -f "$W/reposerver/gen.json"
+  gen "$app" -strip-tracking "$@"
+  [ "$GEN_RC" = 0 ] || { cat "$W/gen.out" >&2; fail "generate $app: exit $GEN_RC"; }
+  grep -q '"sourceType": "Plugin"' "$W/reposerver/gen.json" || fail "generate $app: source type is not Plugin"
+  grep -q "\"revision\": \"$REV\"" "$W/reposerver/gen.json" || fail "generate $app: revision is not $REV"
+  out="$W/gen-$(echo "$app" | tr / _)"
+  cp "$W/gen.out" "$out.yaml"
+  cp "$W/reposerver/gen.json" "$out.json"
+  ( cd "$G/$app" && PATH="$W/sidecar/rabbitmq-krm-bin:$PATH" "$KUSTOMIZE" build --enable-alpha-plugins --enable-exec . 2>/dev/null ) \
+    | "$TOOL" norm > "$out.expected.yaml"
+  cmp -s "$out.expected.yaml" "$out.yaml" || { diff -u "$out.expected.yaml" "$out.yaml" | head -n 40 >&2; fail "generate $app differs from kustomize build"; }
+  [ "$(grep -c '^kind: StatefulSet$' "$out.yaml")" -ge 1 ] || fail "generate $app: no StatefulSet"
+  printf 'PASS  generate %-34s %3d objects (%s) %5ss\n' "$app $*" "$(grep -c '^kind:' "$out.yaml")" \
+    "$(grep '^kind:' "$out.yaml" | sed 's/kind: //' | sort | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')" "$(secs "$t")" >&2
+  LAST="$out.yaml"
+}
+# has FILE KIND NAME: FILE (generate's YAML, keys sorted) holds an object of that kind and name
+has() {
+  awk -v k="$2" -v n="$3" '/^---$/ {kind=""; name=""; md=0} /^kind: / {kind=$2}
+    /^[a-z]/ {md=($1 == "metadata:")} md && /^  name: / {name=$2}
+    kind == k && name == n {found=1} END {exit !found}' "$1" || fail "$1: no $2 $3"
+}
+# expect_gen_fail WHAT PATTERN APP [flags]: the repo-server returns an error carrying generate.sh's message
+expect_gen_fail() {
+  local t; t=$(now)
+  gen "${@:3}"
+  [ "$GEN_RC" = 3 ] || { cat "$W/gen.out" >&2; fail "generate $3 ($1): expected a repo-server error, exit $GEN_RC"; }
+  grep -q "rabbitmq-krm plugin: app rabbitmq (path $3): .*$2" "$W/gen.out" \
+    || { cat "$W/gen.out" >&2; fail "generate $3 ($1): the error lacks generate.sh's '$2'"; }
+  printf 'PASS  generate %-34s fails: %s %5ss\n' "$3" "$1" "$(secs "$t")" >&2
+  log "      Argo CD's error: $(head -c 600 "$W/gen.out")"
+}
+
+SIDECAR_PATH="$SIDECAR_OK" start_server "$REPO_ROOT/argocd/plugin.yaml"
+expect_gen bases/rabbitmq
+has "$LAST" StatefulSet rabbitmq; has "$LAST" Service rabbitmq-nodes; has "$LAST" Service rabbitmq
+BASE_OUT="$LAST"
+expect_gen overlays/article-nfs
+has "$LAST" StatefulSet rabbitmq; has "$LAST" PersistentVolume ns-rabbitmq-rabbitmq-data; has "$LAST" PersistentVolumeClaim rabbitmq-data
+expect_gen overlays/article-etcd
+has "$LAST" StatefulSet rabbitmq; has "$LAST" StatefulSet rabbitmq-etcd; has "$LAST" Secret erlang.cookie
+grep -q "erlang.cookie: $(printf '%s' "$COOKIE" | base64 -w0)" "$LAST" || fail "article-etcd: the Secret does not hold the committed test cookie"
+expect_gen argocd-test-apps/etcd-loadbalancer
+has "$LAST" StatefulSet rabbitmq; has "$LAST" StatefulSet rabbitmq-etcd
+grep -q '^  type: LoadBalancer$' "$LAST" || fail "etcd-loadbalancer: no LoadBalancer Service"
+expect_gen apps/rabbitmq -plugin "$PLUGIN"        # the README's Argo CD app, naming the plugin
+has "$LAST" StatefulSet rabbitmq
+expect_gen bases/rabbitmq -plugin "$PLUGIN" -plugin-env TEAM=platform
+cmp -s "$BASE_OUT" "$LAST" || fail "bases/rabbitmq: naming the plugin gives other manifests than auto-detection"
+
+# Warnings: rabbitmq-krm prints them on stderr in kustomize mode (bases/rabbitmq: the community plugin).
+# argocd-cmp-server's runCommand keeps a successful command's stderr only in its own log ("Plugin command
+# successful", field stderr); the cmp ManifestResponse has no field for it, so the repo-server's response (and
+# so the Application) never shows it. Checked both ways, so that an Argo CD which surfaces it is noticed.
+WARN='rabbitmq_delayed_message_exchange is a community plugin'
+grep 'Plugin command successful' "$W/cmp-server.log" | grep -q "stderr=.*$WARN" \
+  || fail "the warning is not in the cmp-server's 'Plugin command successful' log entry"
+! grep -q 'community plugin' "$W"/gen-*.json || fail "the repo-server's response carries the warning now: update the README"
+log "PASS  warnings: only in the sidecar's log (level=info msg=\"Plugin command successful\" stderr=...), not in the repo-server's response"
+
+log "--- generation failures: the repo-server's error carries generate.sh's message"
+# a kustomize that ignores --enable-exec: bases/rabbitmq builds to nothing, the partial app to a Namespace only
+SIDECAR_PATH="$W/sidecar/noexec:$SIDECAR_OK" start_server "$REPO_ROOT/argocd/plugin.yaml"
+expect_gen_fail "empty build (no exec)" "kustomize produced NO objects" bases/rabbitmq -plugin "$PLUGIN"
+expect_gen_fail "partial build (no exec; its Secret only), auto-detected" "output has no StatefulSet" overlays/article-etcd
+expect_gen_fail "partial build (no exec)" "output has no StatefulSet" argocd-test-apps/partial -plugin "$PLUGIN"
+# the repository as shipped: the generator names ../../bin/rabbitmq-krm, which the checkout does not have
+SIDECAR_PATH="$SIDECAR_OK" start_server "$REPO_ROOT/argocd/plugin.yaml"
+expect_gen_fail "as shipped: exec path ../../bin/rabbitmq-krm" \
+  "kustomize build --enable-alpha-plugins --enable-exec failed" bases/rabbitmq -revision as-shipped
+grep -q 'fork/exec ../../bin/rabbitmq-krm: no such file or directory' "$W/gen.out" || fail "as shipped: kustomize's reason is missing"
+expect_gen_fail "as shipped: exec path ../../bin/rabbitmq-krm" \
+  "kustomize build --enable-alpha-plugins --enable-exec failed" overlays/article-nfs -revision as-shipped
+# the install init container did not run: no function on the sidecar's PATH
+SIDECAR_PATH="$W/sidecar/usr-local-bin:/usr/bin:/bin" start_server "$REPO_ROOT/argocd/plugin.yaml"
+expect_gen_fail "binary missing" "the rabbitmq-krm binary is not on PATH" overlays/article-nfs -plugin "$PLUGIN"
+
+# What a plugin's generate command gets from Argo CD (what test/consumers used to model): a probe plugin on the
+# same cmp-server code prints its uid, directory, the app's file modes and its ARGOCD_* / KUBE_* environment.
+log "--- generation: what the plugin command gets (probe plugin, same repo-server and cmp-server code)"
+cat > "$W/probe.yaml" <<'EOF'
+apiVersion: argoproj.io/v1alpha1
+kind: ConfigManagementPlugin
+metadata:
+  name: probe
+spec:
+  version: v1
+  generate:
+    command: [sh, /home/argocd/cmp-server/config/probe.sh]
+EOF
+cat > "$W/probe.sh" <<'EOF'
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\ndata:\n'
+printf '  uid: "%s"\n  pwd: "%s"\n' "$(id -u)" "$(pwd)"
+printf '  modes: "%s"\n' "$(stat -c '%n=%a' exec.sh sub sub/file | tr '\n' ' ' | sed 's/ $//')"
+printf '  env: |\n'; env | grep -E '^(ARGOCD_|KUBE_)' | sort | sed 's/^/    /'
+EOF
+SOCK=probe-v1 SIDECAR_PATH="$SIDECAR_OK" start_server "$W/probe.yaml" "$W/probe.sh"
+gen argocd-test-apps/probe -plugin probe-v1 -plugin-env TEAM=platform -plugin-env 'CLUSTER=prod eu'
+[ "$GEN_RC" = 0 ] || { cat "$W/gen.out" >&2; fail "probe plugin: exit $GEN_RC"; }
+P="$W/gen.out"
+if [ "$(id -u)" = 0 ]; then
+  grep -q "^  uid: \"$ARGOCD_UID\"" "$P" || { cat "$P" >&2; fail "probe: not run as uid $ARGOCD_UID"; }
+fi
+grep -q '^  modes: exec.sh=644 sub=755 sub/file=644$' "$P" || { cat "$P" >&2; fail "probe: file modes not reset"; }
+for e in ARGOCD_APP_NAME=rabbitmq ARGOCD_APP_NAMESPACE=ns-rabbitmq ARGOCD_APP_PROJECT_NAME=default \
+         "ARGOCD_APP_REVISION=$REV" "ARGOCD_APP_REVISION_SHORT=${REV:0:7}" "ARGOCD_APP_REVISION_SHORT_8=${REV:0:8}" \
+         ARGOCD_APP_SOURCE_PATH=argocd-test-apps/probe "ARGOCD_APP_SOURCE_REPO_URL=$REPO_URL" \
+         ARGOCD_APP_SOURCE_TARGET_REVISION=main ARGOCD_ENV_TEAM=platform "ARGOCD_ENV_CLUSTER=prod eu" \
+         KUBE_VERSION=1.34.0 KUBE_API_VERSIONS=v1,apps/v1,policy/v1,rbac.authorization.k8s.io/v1; do
+  grep -qxF "    $e" "$P" || { cat "$P" >&2; fail "probe: the plugin command lacks $e"; }
+done
+case "$(sed -n 's/^  pwd: //p' "$P")" in
+  "$W/server-tmp/"*/argocd-test-apps/probe) ;;
+  *) cat "$P" >&2; fail "probe: not run in the app directory of an unpacked copy under the cmp-server's TMPDIR" ;;
+esac
+log "PASS  probe: uid $(sed -n 's/^  uid: //p' "$P"), modes $(sed -n 's/^  modes: //p' "$P"), ARGOCD_APP_* / ARGOCD_ENV_* / KUBE_* as the repo-server sets them"
+stop_server
+[ -z "$(ls -A "$W/plugins")" ] || fail "sockets left behind: $(ls "$W/plugins")"
+log "argo-cd $ARGOCD_VERSION generation: all cases as expected"

@@ -18,6 +18,12 @@
 //	    reports (`could not find cmp-server plugin with name ...`) and exits 3.
 //	    Without -plugin, util/app/discovery.AppType: what the repo-server calls for an Application without an
 //	    explicit source type; prints Plugin, Kustomize, Helm or Directory.
+//
+//	argocd-discovery generate -repo-url URL -root DIR -app PATH [-revision REV] [-plugin NAME] [-plugin-env N=V]...
+//	    The repo-server's manifest generation: reposerver/repository.Service.GenerateManifest (see generate.go).
+//
+//	argocd-discovery norm [FILE]
+//	    A YAML stream printed as `generate` prints objects (to compare with `kustomize build`).
 package main
 
 import (
@@ -49,7 +55,7 @@ func (e *envFlags) Set(v string) error { *e = append(*e, v); return nil }
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: argocd-discovery cmp-server -config-dir-path DIR | match -repo DIR -app PATH [-plugin NAME]")
+		fmt.Fprintln(os.Stderr, "usage: argocd-discovery cmp-server -config-dir-path DIR | match -repo DIR -app PATH [-plugin NAME] | generate -repo-url URL -root DIR -app PATH [-plugin NAME] | norm [FILE]")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
@@ -57,6 +63,10 @@ func main() {
 		os.Exit(serve(os.Args[2:]))
 	case "match":
 		os.Exit(match(os.Args[2:]))
+	case "generate":
+		os.Exit(generate(os.Args[2:]))
+	case "norm":
+		os.Exit(norm(os.Args[2:]))
 	default:
 		fmt.Fprintf(os.Stderr, "argocd-discovery: unknown command %q\n", os.Args[1])
 		os.Exit(2)
