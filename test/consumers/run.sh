@@ -5,9 +5,9 @@
 #   kpt        fn eval --exec / --image, Kptfile pipeline with fn render (exec and image) run twice,
 #              multi-cluster package without functionConfig, invalid config error format
 #   cross      kustomize, kpt and `rabbitmq-krm render` give the same objects (bookkeeping annotations aside)
-#   argocd     the sidecar component over a stand-in repo-server, and the plugin's generate command run as
-#              argocd-cmp-server runs it (app dir, ARGOCD_* env, uid 999, modes reset); discovery is tested
-#              through Argo CD's own code by test/argocd (make test-argocd)
+#   argocd     the sidecar component over a stand-in repo-server and the install init container's
+#              install-binary; discovery and generation run through Argo CD's own repo-server and cmp-server
+#              code in test/argocd (make test-argocd)
 #   readme     every README block marked `<!-- consumers-test: NAME -->` is executed by the tests above
 #
 # Usage: test/consumers/run.sh [GROUP...]       (default: all groups)
@@ -303,6 +303,9 @@ if want cross; then
 fi
 
 # =============================================================================================== argocd
+# Running the plugin (discovery and generation, uid 999, modes reset, ARGOCD_* env, empty/partial output) is
+# tested with Argo CD's own repo-server and cmp-server code in test/argocd (make test-argocd). Here: the
+# install (component) and the init container's copy of the function out of the image.
 if want argocd; then
   step "Argo CD: sidecar component over a stand-in argocd-repo-server"
   mkdir -p "$W/argo-install"
@@ -313,83 +316,25 @@ if want argocd; then
       "$REPO_ROOT/argocd/example-install/kustomization.yaml" \
       > "$W/argo-install/kustomization.yaml"
   "$KUSTOMIZE" build "$W/argo-install" > "$W/argo-install.yaml"
-  "$TOOLS/cmprun" -check-install "$W/argo-install.yaml" >&2
+  "$TOOLS/sidecarcheck" "$W/argo-install.yaml" >&2
   pass "argocd: component renders the sidecar onto the repo-server"
 
-  step "Argo CD: plugin commands as argocd-cmp-server runs them (uid $ARGOCD_UID, modes reset)"
-  S="$W/sidecar"   # what the sidecar container has
-  mkdir -p "$S/usr/local/bin" "$S/rabbitmq-krm/bin" "$S/config" "$S/home" "$S/tmp" "$S/repo"
-  cp "$KUSTOMIZE" "$S/usr/local/bin/kustomize"            # Argo CD's image brings a kustomize v5
-  cp "$TOOLS/cmprun" "$S/usr/local/bin/cmprun"
-  # the init container: the function image copies its binary into the shared volume
-  chown "$ARGOCD_UID:$ARGOCD_UID" "$S/rabbitmq-krm/bin" "$S/home" "$S/tmp"
-  if command -v docker >/dev/null && docker image inspect "$IMAGE" >/dev/null 2>&1 && \
+  step "Argo CD: the install init container copies the function out of the image (uid $ARGOCD_UID)"
+  S="$W/sidecar"
+  mkdir -p "$S/rabbitmq-krm/bin"
+  chown "$ARGOCD_UID:$ARGOCD_UID" "$S/rabbitmq-krm/bin"
+  # argocd/repo-server-patch.yaml depends on it: the function image has no cp, the binary copies itself
+  if docker image inspect "$IMAGE" >/dev/null 2>&1 && \
      docker run --rm --network none --user "$ARGOCD_UID" -v "$S/rabbitmq-krm/bin:/rabbitmq-krm/bin" \
        "$IMAGE" install-binary /rabbitmq-krm/bin >/dev/null 2>"$W/install-binary.err" && \
      [ -x "$S/rabbitmq-krm/bin/rabbitmq-krm" ]; then
-    log "init container: install-binary copied the function out of $IMAGE"
+    [ "$(setpriv --reuid="$ARGOCD_UID" --regid="$ARGOCD_UID" --clear-groups "$S/rabbitmq-krm/bin/rabbitmq-krm" version --short)" \
+      = "$("$BIN" version --short)" ] || fail "the installed binary does not run as uid $ARGOCD_UID or is another version"
+    pass "argocd: install-binary copied a runnable function out of $IMAGE"
   else
-    # argocd/repo-server-patch.yaml depends on it: the function image has no cp, the binary copies itself
     [ -n "${ALLOW_NO_INSTALL_BINARY:-}" ] || fail "'docker run $IMAGE install-binary DIR' failed: $(head -c 300 "$W/install-binary.err" 2>/dev/null)"
-    log "WARNING: install-binary failed; ALLOW_NO_INSTALL_BINARY is set, copying $BIN instead"
-    cp "$BIN" "$S/rabbitmq-krm/bin/rabbitmq-krm"
+    log "WARNING: install-binary failed; ALLOW_NO_INSTALL_BINARY is set"
   fi
-  # plugin.yaml, generate.sh and discover.sh as mounted from the ConfigMap (0644), at their in-sidecar path
-  cp "$REPO_ROOT/argocd/plugin.yaml" "$REPO_ROOT/argocd/generate.sh" "$REPO_ROOT/argocd/discover.sh" "$S/config/"
-  chmod 0644 "$S/config/"*
-  sed -i "s#/home/argocd/cmp-server/config/#$S/config/#g" "$S/config/plugin.yaml"
-  grep -q "$S/config/generate.sh" "$S/config/plugin.yaml" || fail "plugin.yaml does not call /home/argocd/cmp-server/config/generate.sh"
-  # the Git repository: the README app, a plain kustomize app, a config outside any kustomization
-  run_readme argocd-app "$S/repo"
-  mkdir -p "$S/repo/apps/plain" "$S/repo/configs" "$S/repo/apps/empty"
-  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\ndata: {a: b}\n' > "$S/repo/apps/plain/cm.yaml"
-  printf 'resources:\n- cm.yaml\n' > "$S/repo/apps/plain/kustomization.yaml"
-  cp "$W/cluster.yaml" "$S/repo/configs/rabbitmq.yaml"
-  printf 'resources: []\n' > "$S/repo/apps/empty/kustomization.yaml"
-  chmod -R a+rX "$S/repo"
-  # argocd-cmp-server: cmd.Env = sidecar env + request env; the sidecar env is Argo CD's image env + PATH
-  cmp_server() { # cmp_server APP [extra cmprun flags]: runs as uid 999 with a sidecar-like environment
-    local app="$1"; shift
-    setpriv --reuid="$ARGOCD_UID" --regid="$ARGOCD_UID" --clear-groups \
-      env -i HOME="$S/home" TMPDIR="$S/tmp" USER=argocd \
-          PATH="${SIDECAR_PATH:-$S/rabbitmq-krm/bin:$S/usr/local/bin:/usr/local/bin:/usr/bin:/bin}" \
-      "$S/usr/local/bin/cmprun" -plugin "$S/config/plugin.yaml" -repo "$S/repo" -app "$app" -workroot "$S/tmp" \
-        -e ARGOCD_APP_NAME=rabbitmq -e ARGOCD_APP_NAMESPACE=argocd -e ARGOCD_APP_PROJECT_NAME=default \
-        -e ARGOCD_APP_REVISION=0123456789abcdef0123456789abcdef01234567 -e ARGOCD_APP_SOURCE_PATH="$app" \
-        -e ARGOCD_APP_SOURCE_REPO_URL=https://git.example.com/platform.git -e ARGOCD_APP_SOURCE_TARGET_REVISION=main \
-        -e KUBE_VERSION=1.34.0 -e KUBE_API_VERSIONS=v1,apps/v1,policy/v1,rbac.authorization.k8s.io/v1 \
-        -e ARGOCD_ENV_TEAM=platform -e ARGOCD_ENV_CLUSTER="prod eu" "$@"
-  }
-  # Discovery (which Argo CD also runs for apps that name the plugin) is tested with Argo CD's own
-  # cmp-server and repo-server code in test/argocd, not here.
-
-  step "Argo CD: generate"
-  cmp_server apps/rabbitmq > "$W/argo-generate.yaml" 2> "$W/argo-generate.err" || { cat "$W/argo-generate.err" >&2; fail "generate failed"; }
-  "$KUSTOMIZE" build --enable-alpha-plugins --enable-exec "$S/repo/apps/rabbitmq" > "$W/argo-expected.yaml"
-  # argocd-cmp-server trims the final newline of stdout; cmprun prints it back
-  same "$W/argo-expected.yaml" "$W/argo-generate.yaml" "Argo CD generate vs kustomize exec mode"
-  [ "$(count_kind StatefulSet "$W/argo-generate.yaml")" = 1 ] || fail "generate: no StatefulSet"
-  pass "argocd: generate (uid $ARGOCD_UID, modes reset, ARGOCD_* env) == kustomize exec"
-
-  step "Argo CD: generate fails loudly instead of returning nothing"
-  expect_fail() { # expect_fail WHAT PATTERN APP
-    if cmp_server "$3" > "$W/argo-neg.out" 2> "$W/argo-neg.err"; then fail "generate succeeded: $1"; fi
-    grep -q "$2" "$W/argo-neg.err" || { cat "$W/argo-neg.err" >&2; fail "generate ($1): message lacks '$2'"; }
-    [ ! -s "$W/argo-neg.out" ] || fail "generate ($1) printed manifests despite failing"
-    log "  $1 -> $(grep -o 'rabbitmq-krm plugin: .\{0,150\}' "$W/argo-neg.err" | head -n1)..."
-  }
-  expect_fail "empty kustomization" "produced NO objects" apps/empty
-  # a kustomize that drops --enable-exec (what an old or misconfigured one does): only plain objects
-  mkdir -p "$S/noexec"
-  printf '#!/bin/sh\nfor a in "$@"; do shift; [ "$a" = --enable-exec ] || set -- "$@" "$a"; done\nexec %s "$@"\n' \
-    "$S/usr/local/bin/kustomize" > "$S/noexec/kustomize"
-  chmod 0755 "$S/noexec/kustomize"
-  printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-rabbitmq\n' > "$S/repo/apps/rabbitmq/namespace.yaml"
-  printf 'resources:\n- namespace.yaml\n' >> "$S/repo/apps/rabbitmq/kustomization.yaml"
-  SIDECAR_PATH="$S/noexec:$S/rabbitmq-krm/bin:$S/usr/local/bin:/usr/bin:/bin" \
-    expect_fail "generator silently skipped" "no StatefulSet" apps/rabbitmq
-  SIDECAR_PATH="$S/usr/local/bin:/usr/bin:/bin" expect_fail "binary missing" "not on PATH" apps/rabbitmq
-  pass "argocd: empty / partial output and missing binary fail with a clear message"
 fi
 
 log "all consumer tests passed"
