@@ -107,6 +107,7 @@ do_build() {
   fi
   # the series the formation configs use (each its own Debian suite; see images.sh)
   RABBITMQ_SERIES=${RABBITMQ_SERIES:-4.0 4.3 3.10} bash "$HERE/images.sh" build >&2
+  bash "$HERE/standin-3.8/image.sh" build >&2 # the official 3.8 entrypoint's behaviour on the 3.10 image
   log "build done in $((SECONDS - t0))s"
 }
 
@@ -168,7 +169,7 @@ EOF
 }
 import_images() { # only tarballs whose first tag is missing (import of 230 MB takes seconds)
   local f first have t0; t0=$(now_ms); have=$(ctr -a "$CTRD_SOCK" -n k8s.io images ls -q)
-  for f in $(bash "$HERE/images.sh" list); do
+  for f in $(bash "$HERE/images.sh" list) $(bash "$HERE/standin-3.8/image.sh" list); do
     first=$(tar -xOf "$f" manifest.json | sed 's/.*"RepoTags":\["\([^"]*\)".*/\1/')
     grep -qxF "$first" <<<"$have" && continue
     ctr -a "$CTRD_SOCK" -n k8s.io images import "$f" >/dev/null
