@@ -31,9 +31,24 @@ type deployment struct {
 // still removes it).
 func deploy(t *testing.T, config string, note func(string, ...any), keep bool) *deployment {
 	t.Helper()
+	d, start := apply(t, config, keep, nil)
+	if err := d.waitReady(6 * time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	note("%d/%d Ready %.1fs after apply", d.replicas, d.replicas, time.Since(start).Seconds())
+	return d
+}
+
+// apply is deploy without the wait; mutate (nil: none) changes the rendered documents first, for
+// negative controls only: the product's output is always applied as rendered.
+func apply(t *testing.T, config string, keep bool, mutate func([]doc)) (*deployment, time.Time) {
+	t.Helper()
 	docs, err := render(krmBin, config)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if mutate != nil {
+		mutate(docs)
 	}
 	d := &deployment{config: config, pvRoot: filepath.Join(runDir, "pv")}
 	if d.rendered, err = prepare(docs, d.pvRoot, cpuScale); err != nil {
@@ -73,11 +88,7 @@ func deploy(t *testing.T, config string, note func(string, ...any), keep bool) *
 	if out, err := kubectl(2*time.Minute, yamlOf(d.docs), "apply", "-f", "-"); err != nil {
 		t.Fatalf("apply: %v\n%s", err, out)
 	}
-	if err := d.waitReady(6 * time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	note("%d/%d Ready %.1fs after apply", d.replicas, d.replicas, time.Since(start).Seconds())
-	return d
+	return d, start
 }
 
 // waitReady waits until the broker StatefulSet has every replica Ready on its current revision.
