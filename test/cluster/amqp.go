@@ -30,21 +30,31 @@ func declare(ch *amqp.Channel, queue string, quorum bool) error {
 	return err
 }
 
+// openQueue connects, opens a channel and declares queue; the caller closes the connection.
+func openQueue(url, queue string, quorum bool) (*amqp.Connection, *amqp.Channel, error) {
+	conn, err := dial(url, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	ch, err := conn.Channel()
+	if err == nil {
+		err = declare(ch, queue, quorum)
+	}
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, ch, nil
+}
+
 // publishConfirmed publishes n persistent messages "0".."n-1" with publisher confirms and returns when the
 // broker has acked every one (a nack or a lost connection is an error).
 func publishConfirmed(url, queue string, quorum bool, n int) error {
-	conn, err := dial(url, nil)
+	conn, ch, err := openQueue(url, queue, quorum)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return err
-	}
-	if err := declare(ch, queue, quorum); err != nil {
-		return err
-	}
 	if err := ch.Confirm(false); err != nil {
 		return err
 	}
@@ -151,18 +161,11 @@ func (p *publisher) session(last *time.Time) error {
 	if p.firstURL != "" {
 		u, p.firstURL = p.firstURL, ""
 	}
-	conn, err := dial(u, nil)
+	conn, ch, err := openQueue(u, p.queue, true)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return err
-	}
-	if err := declare(ch, p.queue, true); err != nil {
-		return err
-	}
 	if err := ch.Confirm(false); err != nil {
 		return err
 	}

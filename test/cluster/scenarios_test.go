@@ -95,14 +95,20 @@ func drill(t *testing.T, d *deployment, note func(string, ...any)) {
 	}
 	note("re-applied: Ready after %.1fs", time.Since(start).Seconds())
 	d.assertFormed(t)
-	got, err := drain(u, "drill", 5*time.Second)
+	expectConsumed(t, u, "drill", 1000, "the drill")
+	note("1000/1000 consumed")
+}
+
+// expectConsumed drains queue and fails unless exactly n distinct messages come out.
+func expectConsumed(t *testing.T, url, queue string, n int, after string) {
+	t.Helper()
+	got, err := drain(url, queue, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1000 {
-		t.Fatalf("consumed %d distinct messages after the drill, want 1000", len(got))
+	if len(got) != n {
+		t.Fatalf("consumed %d distinct messages after %s, want %d", len(got), after, n)
 	}
-	note("1000/1000 consumed")
 }
 
 // fullRestart deletes every broker pod at once; the cluster must come back by itself (no force_boot) with
@@ -120,13 +126,7 @@ func fullRestart(t *testing.T, d *deployment, note func(string, ...any)) {
 	d.waitAllReplaced(t, uids, 8*time.Minute)
 	note("all pods back Ready %.1fs after the delete", time.Since(start).Seconds())
 	d.assertFormed(t)
-	got, err := drain(u, "full-restart", 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 500 {
-		t.Fatalf("consumed %d distinct messages after the full restart, want 500", len(got))
-	}
+	expectConsumed(t, u, "full-restart", 500, "the full restart")
 }
 
 // podLoss deletes pod i (1 s grace: no drain) while a publisher with confirms runs against a quorum queue.
