@@ -104,7 +104,7 @@ func TestConfigsValidate(t *testing.T) {
 // schema must report for each: the kpt example of an error, and the config whose diagnostics
 // test/schema-editor expects from yaml-language-server.
 var shippedInvalid = map[string]string{
-	"examples/config-error/rabbitmq.yaml": "'replica' not allowed",
+	"examples/config-error/rabbitmq.yaml":  "'replica' not allowed",
 	"test/schema-editor/testdata/bad.yaml": "'namepsace' not allowed",
 }
 
