@@ -84,10 +84,14 @@ func (k *cluster) sharedClaim() Object {
 // perPodNFSVolume is pod i's own export directory, pre-bound to the claim the StatefulSet
 // controller will create for that pod.
 func (k *cluster) perPodNFSVolume(i int) Object {
-	pv := k.nfsVolume(k.names.PerPodPersistentVolume(i),
-		path.Join(k.Spec.Persistence.NFS.Path, k.names.Pod(i)), corev1.ReadWriteOnce)
+	pv := k.nfsVolume(k.names.PerPodPersistentVolume(i), k.perPodExportDir(i), corev1.ReadWriteOnce)
 	pv.Spec.ClaimRef = k.claimRef(k.names.PerPodClaim(i))
 	return pv
+}
+
+// perPodExportDir is pod i's directory on the NFS export (perPod), which must exist beforehand.
+func (k *cluster) perPodExportDir(i int) string {
+	return path.Join(k.Spec.Persistence.NFS.Path, k.names.Pod(i))
 }
 
 // volumeClaimTemplates are used by the dynamic and the per-pod NFS modes.

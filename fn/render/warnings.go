@@ -2,7 +2,6 @@ package render
 
 import (
 	"fmt"
-	"path"
 	"strings"
 
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
@@ -71,7 +70,7 @@ func (k *cluster) nfsPreparation(nfs *v1alpha1.NFS) string {
 	if nfs.PerPod {
 		dirs := make([]string, k.Replicas())
 		for i := range dirs {
-			dirs[i] = path.Join(nfs.Path, k.names.Pod(i))
+			dirs[i] = k.perPodExportDir(i)
 		}
 		prepare = "mkdir -p " + strings.Join(dirs, " ") + " && " + prepare
 		missing = "each pod's PersistentVolume points at its own directory, and a missing one leaves the pod in ContainerCreating (mount failed); "

@@ -2,9 +2,10 @@ package v1alpha1
 
 import (
 	"fmt"
-	"github.com/distribution/reference"
 	"regexp"
 	"strconv"
+
+	"github.com/distribution/reference"
 )
 
 // Series is a RabbitMQ release series such as 3.10 or 4.2: the unit that version gates use.
