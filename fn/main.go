@@ -98,7 +98,7 @@ func runRender(files []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	out := krm.NewOutput(nil, false)
 	results, err := krm.Render(configs, nil, out)
-	printResults(stderr, results)
+	krm.PrintResults(stderr, results)
 	if err == nil && results.ExitCode() != 0 {
 		return 1
 	}
@@ -130,12 +130,6 @@ func readFile(name string, stdin io.Reader) ([]*yaml.RNode, error) {
 		return nil, fmt.Errorf("%s: no RabbitMQCluster config in the file", name)
 	}
 	return nodes, nil
-}
-
-func printResults(w io.Writer, results framework.Results) {
-	for _, r := range results {
-		fmt.Fprintln(w, krm.Message(r))
-	}
 }
 
 // installBinary copies this executable to DIR/rabbitmq-krm (mode 0755, atomically). The

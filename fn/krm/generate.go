@@ -5,6 +5,7 @@ package krm
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"path"
 	"strings"
 
@@ -129,6 +130,13 @@ func placeInPackage(config *yaml.RNode, objs []*yaml.RNode) {
 	for _, o := range objs {
 		file := path.Join(dir, config.GetName(), strings.ToLower(o.GetKind())+"_"+o.GetName()+".yaml")
 		_ = o.PipeE(yaml.SetAnnotation(kioutil.PathAnnotation, file))
+	}
+}
+
+// PrintResults writes each result as one Message line.
+func PrintResults(w io.Writer, results framework.Results) {
+	for _, r := range results {
+		fmt.Fprintln(w, Message(r))
 	}
 }
 

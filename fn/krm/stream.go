@@ -3,7 +3,6 @@ package krm
 import (
 	"bufio"
 	"cmp"
-	"fmt"
 	"io"
 
 	"sigs.k8s.io/kustomize/kyaml/errors"
@@ -25,7 +24,7 @@ func Execute(in io.Reader, out, log io.Writer) error {
 		return errors.WrapPrefixf(err, "failed to read ResourceList input")
 	}
 	if sentByKpt(items) {
-		log = nil
+		log = io.Discard
 	}
 	nodeAnnos, err := kio.PreprocessResourcesForInternalAnnotationMigration(items)
 	if err != nil {
@@ -62,11 +61,7 @@ func setResults(rw *kio.ByteReadWriter, results framework.Results, log io.Writer
 	if len(results) == 0 {
 		return nil
 	}
-	if log != nil {
-		for _, r := range results {
-			fmt.Fprintln(log, Message(r))
-		}
-	}
+	PrintResults(log, results)
 	b, err := yaml.Marshal(results)
 	if err != nil {
 		return errors.Wrap(err)
