@@ -134,13 +134,7 @@ func podLoss(t *testing.T, d *deployment, i int, note func(string, ...any)) {
 	u := d.amqpURL(t, "amqp", 5672)
 	q := fmt.Sprintf("loss-%d", i)
 	// connect to pod i itself: the lost pod then holds the publisher's connection and the queue's leader
-	p := startPublisher(u, d.podURL(t, u, i), q)
-	defer func() {
-		if !p.stopped() {
-			p.finish()
-		}
-	}()
-	waitConfirmed(t, p, 50)
+	p := runningPublisher(t, u, d.podURL(t, u, i), q)
 	uids := d.podUIDs(t)
 	start := time.Now()
 	if _, err := kubectl(time.Minute, nil, "-n", d.namespace, "delete", "pod", d.pod(i), "--grace-period=1", "--wait=false"); err != nil {
@@ -165,6 +159,21 @@ func (d *deployment) podURL(t *testing.T, u string, i int) string {
 	pu, _ := url.Parse(u)
 	pu.Host = net.JoinHostPort(ips[d.pod(i)], pu.Port())
 	return pu.String()
+}
+
+// runningPublisher starts a confirmed publisher (first: the URL of its first connection, "" for
+// url) and returns once 50 messages are confirmed; it is stopped when the test ends, if the test
+// has not finished it.
+func runningPublisher(t *testing.T, url, first, queue string) *publisher {
+	t.Helper()
+	p := startPublisher(url, first, queue)
+	t.Cleanup(func() {
+		if !p.stopped() {
+			p.finish()
+		}
+	})
+	waitConfirmed(t, p, 50)
+	return p
 }
 
 func waitConfirmed(t *testing.T, p *publisher, n int) {
@@ -220,13 +229,7 @@ func rollingRestart(t *testing.T, d *deployment, note func(string, ...any)) {
 		t.Fatal(err)
 	}
 	u := d.amqpURL(t, "amqp", 5672)
-	p := startPublisher(u, "", "rolling")
-	defer func() {
-		if !p.stopped() {
-			p.finish()
-		}
-	}()
-	waitConfirmed(t, p, 50)
+	p := runningPublisher(t, u, "", "rolling")
 	uids := d.podUIDs(t)
 	start := time.Now()
 	if _, err := kubectl(time.Minute, yamlOf(r.docs), "apply", "-f", "-"); err != nil {
