@@ -21,7 +21,7 @@ render: build
 
 # Regenerate golden files after an intended change; review the diff before committing.
 golden: build
-	go test ./fn/... -run 'Golden' -update
+	go test ./fn -run 'Golden' -update
 	bash hack/kustomize-golden.sh --update
 	bash hack/capture-inputs.sh
 

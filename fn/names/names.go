@@ -71,6 +71,11 @@ func (n Names) NodeName(i int) string {
 	return fmt.Sprintf("rabbit@%s.%s", n.Pod(i), n.HeadlessFQDN())
 }
 
+// FeatureFlagsJob enables the feature flags after a rollout; hash identifies its pod
+// template (7 hex digits: with a 52-character cluster name the Job name is 63, the limit
+// of the job-name label on its pods).
+func (n Names) FeatureFlagsJob(hash string) string { return n.name + "-ff-" + hash }
+
 // ManagementIngress publishes the management UI.
 func (n Names) ManagementIngress() string { return n.name + "-management" }
 

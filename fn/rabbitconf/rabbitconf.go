@@ -41,13 +41,20 @@ const (
 type Files struct {
 	RabbitmqConf   string
 	EnabledPlugins string
+	// RunningNodeConf is rabbitmq.conf without the lines a node reads only while it first
+	// joins the cluster (the cluster size hint, the classic seed list): what a running node
+	// depends on, so what a restart must follow. Changing replicas changes only those lines,
+	// which is why scaling up restarts no existing pod.
+	RunningNodeConf string
 }
 
 // Build renders both files for a validated config.
 func Build(c *v1alpha1.RabbitMQCluster) Files {
+	d := conf(c)
 	return Files{
-		RabbitmqConf:   conf(c).String(),
-		EnabledPlugins: enabledPlugins(Plugins(c)),
+		RabbitmqConf:    d.String(),
+		EnabledPlugins:  enabledPlugins(Plugins(c)),
+		RunningNodeConf: d.running.String(),
 	}
 }
 
@@ -86,24 +93,36 @@ func enabledPlugins(plugins []string) string {
 	return "[" + strings.Join(plugins, ",") + "].\n"
 }
 
-// document is rabbitmq.conf as ordered sections of comments and key = value lines.
+// document is rabbitmq.conf as ordered sections of comments and key = value lines; running
+// is the same text without the lines set by setAtFormation.
 type document struct {
-	b strings.Builder
+	b, running strings.Builder
 }
 
 func (d *document) section(title string) {
 	if d.b.Len() > 0 {
-		d.b.WriteString("\n")
+		d.write("\n")
 	}
-	d.b.WriteString("## " + title + "\n")
+	d.write("## " + title + "\n")
 }
 
 func (d *document) comment(format string, args ...any) {
-	d.b.WriteString("# " + fmt.Sprintf(format, args...) + "\n")
+	d.write("# " + fmt.Sprintf(format, args...) + "\n")
 }
 
 func (d *document) set(key string, value any) {
+	d.write(fmt.Sprintf("%s = %v\n", key, value))
+}
+
+// setAtFormation sets a key that RabbitMQ reads only while a node first joins the cluster:
+// a node that is already a member ignores it, so a change needs no restart.
+func (d *document) setAtFormation(key string, value any) {
 	fmt.Fprintf(&d.b, "%s = %v\n", key, value)
+}
+
+func (d *document) write(s string) {
+	d.b.WriteString(s)
+	d.running.WriteString(s)
 }
 
 func (d *document) String() string { return d.b.String() }
@@ -157,7 +176,7 @@ func clusterFormation(d *document, c *v1alpha1.RabbitMQCluster, series v1alpha1.
 	case v1alpha1.DiscoveryClassic:
 		d.set("cluster_formation.peer_discovery_backend", "rabbit_peer_discovery_classic_config")
 		for i := range int(c.Replicas()) {
-			d.set(fmt.Sprintf("cluster_formation.classic_config.nodes.%d", i+1), n.NodeName(i))
+			d.setAtFormation(fmt.Sprintf("cluster_formation.classic_config.nodes.%d", i+1), n.NodeName(i))
 		}
 	case v1alpha1.DiscoveryDNS:
 		d.set("cluster_formation.peer_discovery_backend", "rabbit_peer_discovery_dns")
@@ -173,7 +192,7 @@ func clusterFormation(d *document, c *v1alpha1.RabbitMQCluster, series v1alpha1.
 	}
 	if series.AtLeast(3, 10) {
 		d.comment("Lets quorum queues and streams wait for the whole cluster before choosing replicas.")
-		d.set("cluster_formation.target_cluster_size_hint", c.Replicas())
+		d.setAtFormation("cluster_formation.target_cluster_size_hint", c.Replicas())
 	}
 	switch {
 	case c.Spec.Discovery.ForceNodeCleanup:

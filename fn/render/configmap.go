@@ -3,6 +3,7 @@ package render
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -11,6 +12,9 @@ import (
 const (
 	keyRabbitmqConf   = "rabbitmq.conf"
 	keyEnabledPlugins = "enabled_plugins"
+	// keyReplicas is the cluster size, read at run time by the startup probe and the feature
+	// flag Job, so that their templates, and the pods, do not change with replicas.
+	keyReplicas = "replicas"
 )
 
 func (k *cluster) configMap() Object {
@@ -20,15 +24,17 @@ func (k *cluster) configMap() Object {
 		Data: map[string]string{
 			keyRabbitmqConf:   k.files.RabbitmqConf,
 			keyEnabledPlugins: k.files.EnabledPlugins,
+			keyReplicas:       strconv.Itoa(int(k.Replicas())),
 		},
 	}
 }
 
-// configChecksum identifies the ConfigMap's content (and the cookie Secret's name and key,
-// which the pods also read at start).
+// configChecksum identifies what a running node reads from the ConfigMap (and the cookie
+// Secret's name and key, which the pods also read at start). It leaves out what only a
+// joining node reads (the replicas key, RunningNodeConf), so scaling up restarts no pod.
 func (k *cluster) configChecksum() string {
 	h := sha256.New()
-	for _, part := range []string{k.files.RabbitmqConf, k.files.EnabledPlugins, k.Spec.ErlangCookie.SecretName, k.Spec.ErlangCookie.SecretKey} {
+	for _, part := range []string{k.files.RunningNodeConf, k.files.EnabledPlugins, k.Spec.ErlangCookie.SecretName, k.Spec.ErlangCookie.SecretKey} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}

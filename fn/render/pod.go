@@ -31,6 +31,10 @@ const (
 	imagePluginsDir     = "/opt/rabbitmq/plugins"
 	communityPluginsDir = "/opt/rabbitmq-krm/plugins"
 	podInfoDir          = "/etc/pod-info"
+	// clusterSizeDir holds the ConfigMap's replicas key as a file. A directory mount (not a
+	// subPath) is refreshed by the kubelet, so a restarted container reads the current size.
+	clusterSizeDir  = "/etc/rabbitmq-cluster-size"
+	clusterSizeFile = clusterSizeDir + "/" + keyReplicas
 	// advancedConfigFile holds the default user's credentials as Erlang terms: rabbitmq.conf
 	// would cut a password at '#', expand "$(...)" and trim spaces. conf.d loads *.conf only.
 	advancedConfigFile = confDir + "/advanced.config"
@@ -51,6 +55,7 @@ const (
 	volPlugins          = "plugins"
 	volCookie           = "erlang-cookie-secret"
 	volPodInfo          = "pod-info"
+	volClusterSize      = "cluster-size"
 	volUser             = "default-user-secret"
 	volTLS              = "tls"
 	volTLSCA            = "tls-ca"
@@ -221,6 +226,7 @@ func (k *cluster) rabbitmqMounts() []corev1.VolumeMount {
 		{Name: volConfD, MountPath: confDir, ReadOnly: true},
 		{Name: volPlugins, MountPath: pluginsDir, ReadOnly: true},
 		{Name: volPodInfo, MountPath: podInfoDir, ReadOnly: true},
+		{Name: volClusterSize, MountPath: clusterSizeDir, ReadOnly: true},
 		{Name: volTmp, MountPath: "/tmp"},
 		// Logs go to the console, but RabbitMQ still writes its upgrade log (and crash
 		// dumps) here; with a read-only root filesystem a boot fails without it.
@@ -259,7 +265,7 @@ func containerPort(name string, port int32) corev1.ContainerPort {
 
 // env defines every variable before a later one refers to it as $(VAR).
 func (k *cluster) env() []corev1.EnvVar {
-	fqdnSuffix := fmt.Sprintf("%s.$(MY_POD_NAMESPACE).svc.%s", k.names.HeadlessService(), k.Spec.ClusterDomain)
+	fqdnSuffix := k.nodeSuffix()
 	env := []corev1.EnvVar{
 		fieldEnv("MY_POD_NAME", "metadata.name"),
 		fieldEnv("MY_POD_NAMESPACE", "metadata.namespace"),
@@ -283,6 +289,12 @@ func (k *cluster) env() []corev1.EnvVar {
 	return env
 }
 
+// nodeSuffix follows the pod name in a node's FQDN; it needs $(MY_POD_NAMESPACE) defined
+// before it.
+func (k *cluster) nodeSuffix() string {
+	return fmt.Sprintf("%s.$(MY_POD_NAMESPACE).svc.%s", k.names.HeadlessService(), k.Spec.ClusterDomain)
+}
+
 func fieldEnv(name, path string) corev1.EnvVar {
 	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: path}}}
 }
@@ -295,7 +307,8 @@ func (k *cluster) volumes() []corev1.Volume {
 		{Name: volConfD, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 		k.configMapVolume(volConfig, keyRabbitmqConf, keyRabbitmqConf),
 		k.configMapVolume(volPlugins, keyEnabledPlugins, keyEnabledPlugins),
-		secretVolume(volCookie, k.Spec.ErlangCookie.SecretName, []corev1.KeyToPath{{Key: k.Spec.ErlangCookie.SecretKey, Path: cookieFileName}}),
+		k.configMapVolume(volClusterSize, keyReplicas, keyReplicas),
+		k.cookieVolume(),
 		{Name: volPodInfo, VolumeSource: corev1.VolumeSource{DownwardAPI: &corev1.DownwardAPIVolumeSource{
 			Items: []corev1.DownwardAPIVolumeFile{{
 				Path:     SkipPreStopChecksLabel,
@@ -319,6 +332,10 @@ func (k *cluster) volumes() []corev1.Volume {
 		vols = append(vols, corev1.Volume{Name: k.names.DataVolume(), VolumeSource: src})
 	}
 	return vols
+}
+
+func (k *cluster) cookieVolume() corev1.Volume {
+	return secretVolume(volCookie, k.Spec.ErlangCookie.SecretName, []corev1.KeyToPath{{Key: k.Spec.ErlangCookie.SecretKey, Path: cookieFileName}})
 }
 
 // secretVolume mounts Secret keys readable by the rabbitmq group only (fsGroup).

@@ -14,13 +14,10 @@ const awaitClusterSeconds = 300
 // on only once the restarted node has rejoined. If peers stay missing (a lost machine),
 // the node starts anyway after awaitClusterSeconds instead of being restarted in a loop.
 // It is an exec probe, which starts a CLI VM, but only while the node boots; readiness
-// after that is a TCP check. A single node needs no peers and no startup probe.
+// after that is a TCP check. The size is read from the ConfigMap at run time, never
+// written into the pod template: a new replicas count must not restart the running pods.
 func (k *cluster) startupProbe() *corev1.Probe {
-	n := k.Replicas()
-	if n < 2 {
-		return nil
-	}
-	script := fmt.Sprintf("rabbitmq-diagnostics -q check_running && { rabbitmqctl -q await_online_nodes %[1]d --timeout %[2]d || echo 'fewer than %[1]d nodes online after %[2]ds: starting anyway'; }", n, awaitClusterSeconds)
+	script := fmt.Sprintf(`n=$(cat %[1]s) && rabbitmq-diagnostics -q check_running && { rabbitmqctl -q await_online_nodes "$n" --timeout %[2]d || echo "fewer than $n nodes online after %[2]ds: starting anyway"; }`, clusterSizeFile, awaitClusterSeconds)
 	return &corev1.Probe{
 		ProbeHandler:     corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"/bin/sh", "-c", script}}},
 		PeriodSeconds:    10,

@@ -62,7 +62,7 @@ func Render(c *v1alpha1.RabbitMQCluster) Output {
 	if k.Spec.NetworkPolicy != nil {
 		add(k.networkPolicies()...)
 	}
-	add(k.statefulSet(), k.podDisruptionBudget())
+	add(k.statefulSet(), k.podDisruptionBudget(), k.featureFlagsJob())
 	if k.Spec.ServiceMonitor != nil {
 		add(k.serviceMonitor())
 	}

@@ -9,9 +9,13 @@ import (
 // OrderedReady a full restart deadlocks, because pod 0 waits for peers that are not started
 // until it is ready.
 func (k *cluster) statefulSet() Object {
+	meta := k.meta(k.names.StatefulSet())
+	// The version a kpt package's next render compares with (fn/day2): the image alone may
+	// not name it (spec.version with an unversioned tag).
+	meta.Annotations = map[string]string{RabbitMQVersionAnnotation: k.TargetVersion()}
 	sts := &appsv1.StatefulSet{
 		TypeMeta:   typeMeta("apps/v1", "StatefulSet"),
-		ObjectMeta: k.meta(k.names.StatefulSet()),
+		ObjectMeta: meta,
 		Spec: appsv1.StatefulSetSpec{
 			ServiceName:          k.names.HeadlessService(),
 			Replicas:             ptr(k.Replicas()),

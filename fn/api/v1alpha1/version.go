@@ -82,3 +82,12 @@ func SeriesFromImage(image string) (s Series, ok bool) {
 	minor, _ := strconv.Atoi(m[2])
 	return Series{major, minor}, true
 }
+
+// TargetVersion is the RabbitMQ version the config runs: "4.0.5" when the patch release is
+// known (spec.version or the image tag), else the series ("4.0").
+func (c *RabbitMQCluster) TargetVersion() string {
+	if p, ok := c.Patch(); ok {
+		return fmt.Sprintf("%s.%d", c.Series(), p)
+	}
+	return c.Series().String()
+}
