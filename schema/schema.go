@@ -263,6 +263,7 @@ var rules = map[string][]rule{
 	"metadata.namespace": {pattern(dns1123Label), maxLength(63), explain(namespaceLabel, "ns-rabbitmq")},
 
 	"spec.replicas":      {minimum(1), maximum(v1alpha1.MaxReplicas), def(v1alpha1.DefaultReplicas)},
+	"spec.scaleDownFrom": {minimum(2), maximum(v1alpha1.MaxReplicas)},
 	"spec.image":         {pattern(imageRef), def(v1alpha1.DefaultImage), explain(imageMessage, "rabbitmq:4.2.3-management", "registry.example.com/mirror/rabbitmq:3.13.7-management")},
 	"spec.version":       {from(v1alpha1.VersionPattern), explain("Must be a RabbitMQ series (major.minor) or release (major.minor.patch), e.g. 4.2 or 3.13.7.", "4.2", "3.13.7")},
 	"spec.clusterDomain": {pattern(dns1123Subdomain), maxLength(253), def(v1alpha1.DefaultClusterDomain), explain("Must be a DNS domain: lowercase letters, digits, '-' and '.', e.g. cluster.local.", "cluster.local")},

@@ -9,11 +9,13 @@ import (
 	"path"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/day2"
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/render"
 )
 
@@ -28,13 +30,16 @@ func generate(node *yaml.RNode, pkg []*yaml.RNode, place bool) ([]*yaml.RNode, f
 	}
 	c, errs := v1alpha1.Load([]byte(text))
 	if len(errs) > 0 {
-		var results framework.Results
-		for _, e := range errs {
-			results = append(results, result(ref, file, framework.Error, e.Field, e.Detail))
-		}
-		return nil, results
+		return nil, fieldResults(ref, file, errs)
 	}
 	out := render.Render(c)
+	if pkg != nil {
+		errs, warnings := day2.Guard(c, pkg, out)
+		if len(errs) > 0 {
+			return nil, fieldResults(ref, file, errs)
+		}
+		out.Warnings = append(out.Warnings, warnings...)
+	}
 	if c.Spec.ErlangCookie.Generate {
 		secret, msg := cookieSecret(c, pkg)
 		if msg != "" {
@@ -60,6 +65,14 @@ func generate(node *yaml.RNode, pkg []*yaml.RNode, place bool) ([]*yaml.RNode, f
 		placeInPackage(node, objs)
 	}
 	return objs, results
+}
+
+func fieldResults(ref *yaml.ResourceIdentifier, file *framework.File, errs field.ErrorList) framework.Results {
+	var results framework.Results
+	for _, e := range errs {
+		results = append(results, result(ref, file, framework.Error, e.Field, e.Detail))
+	}
+	return results
 }
 
 // duplicateConfigs reports configs that share a name and namespace (the same objects twice).

@@ -3,6 +3,7 @@ package krm
 import (
 	"cmp"
 	"fmt"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -10,6 +11,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/day2"
 )
 
 // Processor is Process as a framework.ResourceListProcessor, output in memory: tests compare
@@ -44,7 +46,7 @@ func Process(rl *framework.ResourceList, out *Output) error {
 // Render renders configs into out (Process, the render command); pkg is the kpt package the
 // output goes back to, or nil. After a config fails, the rest only report.
 func Render(configs, pkg []*yaml.RNode, out *Output) (framework.Results, error) {
-	results := duplicateConfigs(configs)
+	results := append(duplicateConfigs(configs), orphans(pkg)...)
 	if len(results) > 0 {
 		return results, nil
 	}
@@ -134,14 +136,26 @@ func keptItems(items []*yaml.RNode, fc *yaml.RNode) []*yaml.RNode {
 }
 
 // packageItems are the items when they are a kpt package that keeps the output: kpt read the
-// config from a package file (kustomize's item has no path: testdata/captured).
+// config from a package file (kustomize's item has no path: testdata/captured). Items whose
+// metadata is not a map are left out (kyaml's getters panic on them).
 func packageItems(rl *framework.ResourceList, configs []*yaml.RNode) []*yaml.RNode {
 	for _, item := range rl.Items {
 		if isCopyOf(item, configs[0]) && fileOf(item) != nil {
-			return rl.Items
+			return slices.DeleteFunc(slices.Clone(rl.Items), func(n *yaml.RNode) bool { return !hasMapMetadata(n) })
 		}
 	}
 	return nil
+}
+
+// orphans reports the broker StatefulSets of the package that no config renders any more.
+func orphans(pkg []*yaml.RNode) framework.Results {
+	var results framework.Results
+	for _, o := range day2.Orphans(pkg) {
+		ref := &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
+			NameMeta: yaml.NameMeta{Name: o.Item.GetName(), Namespace: o.Item.GetNamespace()}}
+		results = append(results, result(ref, fileOf(o.Item), framework.Error, "", o.Message))
+	}
+	return results
 }
 
 // isCopyOf reports whether item is a RabbitMQCluster with cfg's identity.

@@ -30,6 +30,13 @@ type Spec struct {
 	// Replicas is the number of RabbitMQ nodes (default 3). Use an odd number: quorum
 	// queues and pause_minority need a majority.
 	Replicas *int32 `json:"replicas,omitempty"`
+	// ScaleDownFrom acknowledges a lower replicas count in a kpt package. There the function
+	// sees the StatefulSet it rendered before and refuses to shrink it: RabbitMQ does not
+	// remove nodes when pods go away (README, "Scale down"). After moving queue replicas off
+	// the nodes that go, set it to the current replicas (5 when going to 3), render and
+	// apply, finish the procedure, then remove it. kustomize and Argo CD cannot see the
+	// previous output: there the README's procedure is all that protects the cluster.
+	ScaleDownFrom *int32 `json:"scaleDownFrom,omitempty"`
 	// Image is the RabbitMQ container image (default: a pinned official image).
 	Image string `json:"image,omitempty"`
 	// Version is the RabbitMQ series ("3.8" .. "4.3") that selects version-specific

@@ -21,6 +21,9 @@ func (c *RabbitMQCluster) Validate() field.ErrorList {
 	if *s.Replicas < 1 || *s.Replicas > MaxReplicas {
 		add(&errs, "spec.replicas", "%d is not allowed: use 1 to %d replicas (3 or 5 for production)", *s.Replicas, MaxReplicas)
 	}
+	if f := s.ScaleDownFrom; f != nil && (*f <= *s.Replicas || *f > MaxReplicas) {
+		add(&errs, "spec.scaleDownFrom", "%d must be the replicas being scaled down from: more than spec.replicas (%d), at most %d", *f, *s.Replicas, MaxReplicas)
+	}
 	validateImage(&errs, "spec.image", s.Image, DefaultImage)
 	c.validateVersion(&errs)
 	c.validateSeriesRules(&errs)

@@ -29,7 +29,7 @@ func (c *RabbitMQCluster) validateSeriesRules(errs *field.ErrorList) {
 	}
 	patch, known := c.Patch()
 	if series == (Series{3, 8}) && known && patch < Minimum38Patch {
-		add(errs, versionField(c), "RabbitMQ 3.8.%d is too old for the rendered pods: the preStop hook needs `rabbitmq-upgrade drain` (3.8.8) and `await_online_quorum_plus_one` (3.8.4); use 3.8.%d or newer, e.g. %s", patch, Minimum38Patch, Newest38Image)
+		add(errs, VersionField(c), "RabbitMQ 3.8.%d is too old for the rendered pods: the preStop hook needs `rabbitmq-upgrade drain` (3.8.8) and `await_online_quorum_plus_one` (3.8.4); use 3.8.%d or newer, e.g. %s", patch, Minimum38Patch, Newest38Image)
 	}
 	d := &c.Spec.Discovery
 	if d.ForceNodeCleanup && d.Mode == DiscoveryK8s && series.AtLeast(4, 1) {
@@ -59,8 +59,9 @@ func seriesOrPatch(series Series, patch int, known bool) string {
 	return series.String()
 }
 
-// versionField names the field that set the patch release.
-func versionField(c *RabbitMQCluster) string {
+// VersionField names the field that set the version: spec.version when it names a patch
+// release, else spec.image (defaulting copies the series from the image tag).
+func VersionField(c *RabbitMQCluster) string {
 	if _, ok := patchOf(c.Spec.Version); ok {
 		return "spec.version"
 	}
