@@ -198,11 +198,11 @@ func (k *cluster) rabbitmqContainer() corev1.Container {
 		// TCP, not rabbitmq-diagnostics: a CLI probe starts an Erlang VM each time and times
 		// out under load, marking healthy nodes unready.
 		ReadinessProbe: &corev1.Probe{
-			ProbeHandler:        corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString(k.amqpListeners()[0].name)}},
-			InitialDelaySeconds: 10,
-			PeriodSeconds:       10,
-			TimeoutSeconds:      5,
-			FailureThreshold:    3,
+			ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString(k.amqpListeners()[0].name)}},
+			// No initial delay: the startup probe holds readiness back until the node has booted.
+			PeriodSeconds:    10,
+			TimeoutSeconds:   5,
+			FailureThreshold: 3,
 		},
 		Lifecycle:       &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: k.preStopCommand()}}},
 		SecurityContext: containerSecurityContext(),

@@ -242,6 +242,24 @@ if want kpt; then
   diff -r "$W/gen-pkg.first" "$W/gen-pkg" >&2 || fail "kpt fn render: the second render changed the package (cookie re-randomized?)"
   pass "kpt: cookie Secret generated once, the second render keeps it"
 
+  step "kpt fn render: the previous render is visible (a scale-down is refused, then acknowledged)"
+  mkdir -p "$W/d2-pkg"
+  printf 'apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: d2-pkg\npipeline:\n  mutators:\n  - exec: %s\n' "$BIN" > "$W/d2-pkg/Kptfile"
+  printf 'apiVersion: rabbitmq-krm.dev/v1alpha1\nkind: RabbitMQCluster\nmetadata:\n  name: d2\n  namespace: mq\n  annotations:\n    config.kubernetes.io/local-config: "true"\nspec:\n  replicas: 5\n' > "$W/d2-pkg/rabbitmq.yaml"
+  quiet "$KPT" fn render "$W/d2-pkg" --allow-exec >/dev/null
+  sed -i 's/^  replicas: 5$/  replicas: 3/' "$W/d2-pkg/rabbitmq.yaml"
+  cp -r "$W/d2-pkg" "$W/d2-pkg.before"
+  set +e; "$KPT" fn render "$W/d2-pkg" --allow-exec > "$W/d2.out" 2>&1; rc=$?; set -e
+  [ "$rc" -ne 0 ] || fail "kpt fn render accepted 5 -> 3 replicas without scaleDownFrom"
+  grep -q 'spec.replicas: the cluster runs 5 nodes' "$W/d2.out" || { cat "$W/d2.out" >&2; fail "kpt fn render: no scale-down error"; }
+  diff -r "$W/d2-pkg.before" "$W/d2-pkg" >&2 || fail "kpt fn render changed the package despite the refused scale-down"
+  printf '  scaleDownFrom: 5\n' >> "$W/d2-pkg/rabbitmq.yaml"
+  quiet "$KPT" fn render "$W/d2-pkg" --allow-exec >/dev/null
+  grep -q '^  replicas: 3$' "$W/d2-pkg/d2/statefulset_d2.yaml" || fail "kpt fn render: the acknowledged scale-down was not rendered"
+  "$KPT" fn render "$W/d2-pkg" --allow-exec > "$W/d2.out" 2>&1 || { cat "$W/d2.out" >&2; fail "kpt fn render after the scale-down"; }
+  grep -q 'remove scaleDownFrom' "$W/d2.out" || { cat "$W/d2.out" >&2; fail "kpt fn render: no reminder to remove scaleDownFrom"; }
+  pass "kpt: scale-down refused, acknowledged with scaleDownFrom, reminder once applied"
+
   step "kpt: invalid config"
   mkdir -p "$W/bad"
   printf 'apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: bad\npipeline:\n  mutators:\n  - exec: %s\n' "$BIN" > "$W/bad/Kptfile"
