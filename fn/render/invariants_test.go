@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -49,16 +50,35 @@ func TestInvariantsHoldForEveryOutput(t *testing.T) {
 		}
 	}
 	// Not vacuous: the outputs have every kind the invariants look at.
-	for _, kind := range []string{"StatefulSet", "Service", "NetworkPolicy", "Ingress", "ServiceMonitor"} {
+	for _, kind := range []string{"StatefulSet", "Job", "Service", "NetworkPolicy", "Ingress", "ServiceMonitor"} {
 		if !kinds[kind] {
 			t.Errorf("no output has a %s", kind)
 		}
 	}
 }
 
+// podTemplate is a pod template of the output, named by its object ("StatefulSet rabbitmq").
+type podTemplate struct {
+	owner string
+	*corev1.PodTemplateSpec
+}
+
+// podTemplates are the pod templates of every StatefulSet (RabbitMQ, the deployed etcd) and
+// Job (feature flags) of the output.
+func podTemplates(objs []render.Object) []podTemplate {
+	var templates []podTemplate
+	for _, sts := range all[*appsv1.StatefulSet](objs) {
+		templates = append(templates, podTemplate{"StatefulSet " + sts.Name, &sts.Spec.Template})
+	}
+	for _, job := range all[*batchv1.Job](objs) {
+		templates = append(templates, podTemplate{"Job " + job.Name, &job.Spec.Template})
+	}
+	return templates
+}
+
 // containersOf is every container of a pod template, init containers first.
-func containersOf(sts *appsv1.StatefulSet) []corev1.Container {
-	return append(slices.Clone(sts.Spec.Template.Spec.InitContainers), sts.Spec.Template.Spec.Containers...)
+func containersOf(tmpl *corev1.PodTemplateSpec) []corev1.Container {
+	return append(slices.Clone(tmpl.Spec.InitContainers), tmpl.Spec.Containers...)
 }
 
 // handlerPorts are the ports of a container's probes and lifecycle hooks that have one.
@@ -92,11 +112,11 @@ func handlerPorts(c corev1.Container) map[string]intstr.IntOrString {
 // same container.
 func probePortsAreNamed(objs []render.Object) []string {
 	var problems []string
-	for _, sts := range all[*appsv1.StatefulSet](objs) {
-		for _, c := range containersOf(sts) {
+	for _, pod := range podTemplates(objs) {
+		for _, c := range containersOf(pod.PodTemplateSpec) {
 			for what, port := range handlerPorts(c) {
 				if port.Type != intstr.String || !slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.Name == port.StrVal }) {
-					problems = append(problems, fmt.Sprintf("StatefulSet %s container %s: %s port %s is not a named port of the container", sts.Name, c.Name, what, port.String()))
+					problems = append(problems, fmt.Sprintf("%s container %s: %s port %s is not a named port of the container", pod.owner, c.Name, what, port.String()))
 				}
 			}
 		}
@@ -134,7 +154,7 @@ func networkPoliciesCoverPorts(objs []render.Object) []string {
 			continue
 		}
 		covered[sts[0]] = true
-		for _, c := range containersOf(sts[0]) {
+		for _, c := range containersOf(&sts[0].Spec.Template) {
 			for _, p := range c.Ports {
 				if !policyAdmits(np.Spec.Ingress, p) {
 					problems = append(problems, fmt.Sprintf("NetworkPolicy %s cuts off container %s port %s (%d)", np.Name, c.Name, p.Name, p.ContainerPort))
@@ -189,25 +209,25 @@ func cmpOr[T comparable](v, fallback T) T {
 // writable mount of a Secret invites a container to change the credentials in place.
 func secretVolumesReadOnly(objs []render.Object) []string {
 	var problems []string
-	for _, sts := range all[*appsv1.StatefulSet](objs) {
-		for _, v := range sts.Spec.Template.Spec.Volumes {
+	for _, pod := range podTemplates(objs) {
+		for _, v := range pod.Spec.Volumes {
 			if v.Secret == nil {
 				continue
 			}
 			mounted := false
-			for _, c := range containersOf(sts) {
+			for _, c := range containersOf(pod.PodTemplateSpec) {
 				for _, m := range c.VolumeMounts {
 					if m.Name != v.Name {
 						continue
 					}
 					mounted = true
 					if !m.ReadOnly {
-						problems = append(problems, fmt.Sprintf("StatefulSet %s container %s mounts Secret volume %s read-write at %s", sts.Name, c.Name, v.Name, m.MountPath))
+						problems = append(problems, fmt.Sprintf("%s container %s mounts Secret volume %s read-write at %s", pod.owner, c.Name, v.Name, m.MountPath))
 					}
 				}
 			}
 			if !mounted {
-				problems = append(problems, fmt.Sprintf("StatefulSet %s: no container mounts Secret volume %s", sts.Name, v.Name))
+				problems = append(problems, fmt.Sprintf("%s: no container mounts Secret volume %s", pod.owner, v.Name))
 			}
 		}
 	}
@@ -237,7 +257,7 @@ func servicesSelectPods(objs []render.Object) []string {
 // declaresPort reports whether a container of the StatefulSet declares the port, by name
 // or number.
 func declaresPort(sts *appsv1.StatefulSet, port intstr.IntOrString) bool {
-	for _, c := range containersOf(sts) {
+	for _, c := range containersOf(&sts.Spec.Template) {
 		for _, p := range c.Ports {
 			if port.Type == intstr.String && p.Name == port.StrVal || port.Type == intstr.Int && p.ContainerPort == port.IntVal {
 				return true
@@ -312,7 +332,7 @@ func hasServicePort(s *corev1.Service, name string) bool {
 }
 
 // podsAreRestricted runs the Pod Security admission plugin's own checks (restricted,
-// latest) on every pod template: RabbitMQ's and the deployed etcd's.
+// latest) on every pod template: RabbitMQ's, the deployed etcd's, the feature flag Job's.
 func podsAreRestricted(objs []render.Object) []string {
 	evaluator, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
 	if err != nil {
@@ -320,14 +340,21 @@ func podsAreRestricted(objs []render.Object) []string {
 	}
 	lv := psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}
 	var problems []string
-	for _, sts := range all[*appsv1.StatefulSet](objs) {
-		for _, r := range evaluator.EvaluatePod(lv, &sts.Spec.Template.ObjectMeta, &sts.Spec.Template.Spec) {
+	for _, pod := range podTemplates(objs) {
+		for _, r := range evaluator.EvaluatePod(lv, &pod.ObjectMeta, &pod.Spec) {
 			if !r.Allowed {
-				problems = append(problems, fmt.Sprintf("StatefulSet %s: %s: %s", sts.Name, r.ForbiddenReason, r.ForbiddenDetail))
+				problems = append(problems, fmt.Sprintf("%s: %s: %s", pod.owner, r.ForbiddenReason, r.ForbiddenDetail))
 			}
 		}
 	}
 	return problems
+}
+
+// breaking is a way a generator bug would break an output, and the invariant that catches it.
+type breaking struct {
+	check   func(objs []render.Object) []string
+	name    string
+	breakIt func(objs []render.Object)
 }
 
 // Each invariant can fail: a rendered output broken the way a generator bug would break it
@@ -335,23 +362,46 @@ func podsAreRestricted(objs []render.Object) []string {
 func TestInvariantsCatchBrokenOutputs(t *testing.T) {
 	base := renderSpec(t, "  plugins: [rabbitmq_mqtt]\n  defaultUser: {secretName: admin}\n  tls: {secretName: tls, disableNonTLSListeners: true}\n"+
 		"  exposure: {ingress: {host: mq.example.com}}\n  networkPolicy: {}\n  serviceMonitor: {}\n").Objects
+	for _, tc := range breakings() {
+		t.Run(tc.name, func(t *testing.T) {
+			if problems := tc.check(base); len(problems) > 0 {
+				t.Fatalf("the unbroken output already fails: %v", problems)
+			}
+			broken := make([]render.Object, len(base))
+			for i, o := range base {
+				broken[i] = o.DeepCopyObject().(render.Object)
+			}
+			tc.breakIt(broken)
+			if problems := tc.check(broken); len(problems) == 0 {
+				t.Errorf("the invariant did not notice")
+			} else {
+				t.Logf("caught: %v", problems)
+			}
+		})
+	}
+}
+
+func breakings() []breaking {
 	sts := func(objs []render.Object) *appsv1.StatefulSet { return find[*appsv1.StatefulSet](objs, "rabbitmq") }
 	rabbitmq := func(objs []render.Object) *corev1.Container { return &sts(objs).Spec.Template.Spec.Containers[0] }
 	client := func(objs []render.Object) *corev1.Service { return find[*corev1.Service](objs, "rabbitmq") }
 	np := func(objs []render.Object) *networkingv1.NetworkPolicy {
 		return find[*networkingv1.NetworkPolicy](objs, "rabbitmq")
 	}
-	for _, tc := range []struct {
-		check   func(objs []render.Object) []string
-		name    string
-		breakIt func(objs []render.Object)
-	}{
+	return []breaking{
 		{probePortsAreNamed, "probe on a port the container lacks", func(o []render.Object) { rabbitmq(o).ReadinessProbe.TCPSocket.Port = intstr.FromString("amqp") }},
 		{probePortsAreNamed, "probe on a port number", func(o []render.Object) { rabbitmq(o).ReadinessProbe.TCPSocket.Port = intstr.FromInt32(5671) }},
-		{networkPoliciesCoverPorts, "a client port left out", func(o []render.Object) { r := &np(o).Spec.Ingress[1]; r.Ports = r.Ports[:len(r.Ports)-1] }},
+		{networkPoliciesCoverPorts, "a client port left out", func(o []render.Object) {
+			rules := np(o).Spec.Ingress
+			clients := &rules[len(rules)-1] // the clients' rule comes last
+			clients.Ports = clients.Ports[:len(clients.Ports)-1]
+		}},
 		{networkPoliciesCoverPorts, "an empty pod selector", func(o []render.Object) { np(o).Spec.PodSelector = metav1.LabelSelector{} }},
 		{secretVolumesReadOnly, "a read-write Secret mount", func(o []render.Object) {
 			setMount(rabbitmq(o), "tls", func(m *corev1.VolumeMount) { m.ReadOnly = false })
+		}},
+		{secretVolumesReadOnly, "a read-write Secret mount in the feature flag Job", func(o []render.Object) {
+			setMount(&all[*batchv1.Job](o)[0].Spec.Template.Spec.Containers[0], "erlang-cookie-secret", func(m *corev1.VolumeMount) { m.ReadOnly = false })
 		}},
 		{secretVolumesReadOnly, "an unmounted Secret volume", func(o []render.Object) {
 			setMount(rabbitmq(o), "tls", func(m *corev1.VolumeMount) { m.Name = "elsewhere" })
@@ -368,22 +418,6 @@ func TestInvariantsCatchBrokenOutputs(t *testing.T) {
 			rabbitmq(o).SecurityContext.AllowPrivilegeEscalation = nil
 			sts(o).Spec.Template.Spec.Volumes = append(sts(o).Spec.Template.Spec.Volumes, corev1.Volume{Name: "host", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/"}}})
 		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if problems := tc.check(base); len(problems) > 0 {
-				t.Fatalf("the unbroken output already fails: %v", problems)
-			}
-			broken := make([]render.Object, len(base))
-			for i, o := range base {
-				broken[i] = o.DeepCopyObject().(render.Object)
-			}
-			tc.breakIt(broken)
-			if problems := tc.check(broken); len(problems) == 0 {
-				t.Errorf("the invariant did not notice")
-			} else {
-				t.Logf("caught: %v", problems)
-			}
-		})
 	}
 }
 

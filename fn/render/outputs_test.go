@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -72,6 +73,8 @@ func decodeObjects(t *testing.T, path string) []render.Object {
 		switch u.GetKind() {
 		case "StatefulSet":
 			obj = &appsv1.StatefulSet{}
+		case "Job":
+			obj = &batchv1.Job{}
 		case "Service":
 			obj = &corev1.Service{}
 		case "NetworkPolicy":
