@@ -12,6 +12,7 @@ import (
 
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/day2"
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/internal/ordered"
 )
 
 // Processor is Process as a framework.ResourceListProcessor, output in memory: tests compare
@@ -44,19 +45,27 @@ func Process(rl *framework.ResourceList, out *Output) error {
 }
 
 // Render renders configs into out (Process, the render command); pkg is the kpt package the
-// output goes back to, or nil. After a config fails, the rest only report.
+// output goes back to, or nil. After a config fails, the rest only report. Configs are
+// generated on every CPU (generate only reads the configs and pkg) and taken in order, so
+// the output is the same as one by one.
 func Render(configs, pkg []*yaml.RNode, out *Output) (framework.Results, error) {
 	results := append(duplicateConfigs(configs), orphans(pkg)...)
 	if len(results) > 0 {
 		return results, nil
 	}
-	for _, cfg := range configs {
+	type generated struct {
+		objs    []*yaml.RNode
+		results framework.Results
+	}
+	for g := range ordered.Map(configs, func(cfg *yaml.RNode) generated {
 		objs, res := generate(cfg, pkg, out.place)
-		results = append(results, res...)
+		return generated{objs, res}
+	}) {
+		results = append(results, g.results...)
 		if results.ExitCode() != 0 {
 			continue
 		}
-		if err := out.upsert(objs); err != nil {
+		if err := out.upsert(g.objs); err != nil {
 			return results, err
 		}
 	}
