@@ -8,9 +8,19 @@ import (
 	"time"
 )
 
-// Results come back in the items' order whatever order the calls finish in.
+// Results come back in the items' order whatever order the calls finish in (and with one
+// item or one CPU, where the calls run in the loop itself).
 func TestMapKeepsOrder(t *testing.T) {
-	items := make([]int, 200)
+	for _, procs := range []int{1, 2, 4} {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		for _, n := range []int{0, 1, 200} {
+			mapKeepsOrder(t, n)
+		}
+	}
+}
+
+func mapKeepsOrder(t *testing.T, n int) {
+	items := make([]int, n)
 	for i := range items {
 		items[i] = i
 	}
