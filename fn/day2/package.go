@@ -20,13 +20,38 @@ const (
 	labelManagedBy = "app.kubernetes.io/managed-by"
 )
 
-// Guard checks c's new output against the kpt package it goes back to (the items of the
-// previous render among them).
-func Guard(c *v1alpha1.RabbitMQCluster, pkg []*yaml.RNode, out render.Output) (field.ErrorList, []render.Warning) {
+// Index holds a kpt package's broker StatefulSets and RabbitMQClusters, found in one pass per
+// render: looking them up per config made a 300-config re-render quadratic.
+type Index struct {
+	brokers map[string][]*yaml.RNode // by name; a config without a namespace matches any
+	configs map[key]bool
+	order   []*yaml.RNode // the brokers in package order, for Orphans
+}
+
+type key struct{ namespace, name string }
+
+// NewIndex indexes pkg (nil: no package, nothing to compare).
+func NewIndex(pkg []*yaml.RNode) *Index {
+	x := &Index{brokers: map[string][]*yaml.RNode{}, configs: map[key]bool{}}
+	for _, item := range pkg {
+		switch {
+		case isBroker(item):
+			x.brokers[item.GetName()] = append(x.brokers[item.GetName()], item)
+			x.order = append(x.order, item)
+		case item.GetApiVersion() == v1alpha1.APIVersion && item.GetKind() == v1alpha1.Kind:
+			x.configs[key{item.GetNamespace(), item.GetName()}] = true
+		}
+	}
+	return x
+}
+
+// Guard checks c's new output against the StatefulSet the package holds from the previous
+// render.
+func (x *Index) Guard(c *v1alpha1.RabbitMQCluster, out render.Output) (field.ErrorList, []render.Warning) {
 	name := names.For(c).StatefulSet()
 	var prev, next *appsv1.StatefulSet
-	for _, item := range pkg {
-		if isBroker(item) && item.GetName() == name && sameNamespace(item.GetNamespace(), c.Namespace) {
+	for _, item := range x.brokers[name] {
+		if sameNamespace(item.GetNamespace(), c.Namespace) {
 			var err error
 			if prev, err = decode(item); err != nil {
 				return field.ErrorList{field.InternalError(field.NewPath("metadata", "name"), fmt.Errorf("the package's StatefulSet %s: %v", name, err))}, nil
@@ -49,28 +74,18 @@ type Orphan struct {
 
 // Orphans finds the broker StatefulSets whose config left the package or was renamed: the
 // nodes of a renamed cluster get new names, and a node's name is its data directory.
-func Orphans(pkg []*yaml.RNode) []Orphan {
+func (x *Index) Orphans() []Orphan {
 	var orphans []Orphan
-	for _, item := range pkg {
-		if !isBroker(item) || hasConfig(pkg, item) {
+	for _, item := range x.order {
+		cluster := item.GetLabels()[labelInstance]
+		if x.configs[key{item.GetNamespace(), cluster}] || x.configs[key{"", cluster}] {
 			continue
 		}
-		cluster := item.GetLabels()[labelInstance]
 		orphans = append(orphans, Orphan{item, fmt.Sprintf("was rendered for the %s %q, which the package no longer holds. "+
 			"If you renamed that cluster or changed its namespace, restore metadata.name and metadata.namespace: new names mean new RabbitMQ nodes, an empty cluster and orphaned data. "+
 			"If you retired it, delete its generated files from the package (and the cluster itself)", v1alpha1.Kind, cluster)})
 	}
 	return orphans
-}
-
-func hasConfig(pkg []*yaml.RNode, sts *yaml.RNode) bool {
-	for _, item := range pkg {
-		if item.GetApiVersion() == v1alpha1.APIVersion && item.GetKind() == v1alpha1.Kind &&
-			item.GetName() == sts.GetLabels()[labelInstance] && sameNamespace(sts.GetNamespace(), item.GetNamespace()) {
-			return true
-		}
-	}
-	return false
 }
 
 // isBroker: a RabbitMQ StatefulSet this function rendered (not a deployed etcd).

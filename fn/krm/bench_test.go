@@ -313,12 +313,12 @@ func BenchmarkGenerate(b *testing.B) {
 	for _, tc := range benchCases(b) {
 		b.Run(tc.name, func(b *testing.B) {
 			config := benchNode(b, tc.config)
-			if objs, res := generate(config, nil, true); res.ExitCode() != 0 || len(objs) != tc.objects {
+			if objs, res := generate(config, nil, nil, true); res.ExitCode() != 0 || len(objs) != tc.objects {
 				b.Fatalf("%d objects, results %v", len(objs), res)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				generate(config, nil, true)
+				generate(config, nil, nil, true)
 			}
 		})
 	}

@@ -21,7 +21,7 @@ import (
 
 // generate renders one config: its objects (filed in the package when place is set) and
 // warnings, or only error results. pkg is the kpt package the output goes back to, or nil.
-func generate(node *yaml.RNode, pkg []*yaml.RNode, place bool) ([]*yaml.RNode, framework.Results) {
+func generate(node *yaml.RNode, pkg []*yaml.RNode, guard *day2.Index, place bool) ([]*yaml.RNode, framework.Results) {
 	ref := identify(node)
 	file := fileOf(node)
 	text, err := node.String()
@@ -34,7 +34,7 @@ func generate(node *yaml.RNode, pkg []*yaml.RNode, place bool) ([]*yaml.RNode, f
 	}
 	out := render.Render(c)
 	if pkg != nil {
-		errs, warnings := day2.Guard(c, pkg, out)
+		errs, warnings := guard.Guard(c, out)
 		if len(errs) > 0 {
 			return nil, fieldResults(ref, file, errs)
 		}

@@ -49,7 +49,8 @@ func Process(rl *framework.ResourceList, out *Output) error {
 // generated on every CPU (generate only reads the configs and pkg) and taken in order, so
 // the output is the same as one by one.
 func Render(configs, pkg []*yaml.RNode, out *Output) (framework.Results, error) {
-	results := append(duplicateConfigs(configs), orphans(pkg)...)
+	guard := day2.NewIndex(pkg)
+	results := append(duplicateConfigs(configs), orphans(guard)...)
 	if len(results) > 0 {
 		return results, nil
 	}
@@ -58,7 +59,7 @@ func Render(configs, pkg []*yaml.RNode, out *Output) (framework.Results, error) 
 		results framework.Results
 	}
 	for g := range ordered.Map(configs, func(cfg *yaml.RNode) generated {
-		objs, res := generate(cfg, pkg, out.place)
+		objs, res := generate(cfg, pkg, guard, out.place)
 		return generated{objs, res}
 	}) {
 		results = append(results, g.results...)
@@ -157,9 +158,9 @@ func packageItems(rl *framework.ResourceList, configs []*yaml.RNode) []*yaml.RNo
 }
 
 // orphans reports the broker StatefulSets of the package that no config renders any more.
-func orphans(pkg []*yaml.RNode) framework.Results {
+func orphans(guard *day2.Index) framework.Results {
 	var results framework.Results
-	for _, o := range day2.Orphans(pkg) {
+	for _, o := range guard.Orphans() {
 		ref := &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
 			NameMeta: yaml.NameMeta{Name: o.Item.GetName(), Namespace: o.Item.GetNamespace()}}
 		results = append(results, result(ref, fileOf(o.Item), framework.Error, "", o.Message))

@@ -19,7 +19,7 @@ const awaitClusterSeconds = 300
 func (k *cluster) startupProbe() *corev1.Probe {
 	script := fmt.Sprintf(`n=$(cat %[1]s) && rabbitmq-diagnostics -q check_running && { rabbitmqctl -q await_online_nodes "$n" --timeout %[2]d || echo "fewer than $n nodes online after %[2]ds: starting anyway"; }`, clusterSizeFile, awaitClusterSeconds)
 	return &corev1.Probe{
-		ProbeHandler:     corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"/bin/sh", "-c", script}}},
+		ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"/bin/sh", "-c", script}}},
 		// Every 5 s: a node boots in 5-10 s, and on the real node a 10 s period added up to 10 s
 		// to every pod start and to each step of a rolling restart (test/cluster/FINDINGS.md).
 		PeriodSeconds:    5,
