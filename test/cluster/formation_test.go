@@ -29,7 +29,7 @@ func TestFormation(t *testing.T) {
 	for _, cfg := range cfgs {
 		name := "formation/" + strings.TrimSuffix(filepath.Base(cfg), ".yaml")
 		runCase(t, name, func(t *testing.T, note func(string, ...any)) {
-			d := deploy(t, cfg, note, false)
+			d := deploy(t, cfg, note, caseOpts{})
 			d.assertFormed(t)
 			d.checkPods(t, note)
 		})
@@ -67,14 +67,48 @@ type podStatus struct {
 			Status             string
 			LastTransitionTime time.Time
 		}
-		ContainerStatuses []struct {
-			Name         string
-			RestartCount int
-			State        struct {
-				Running *struct{ StartedAt time.Time }
-			}
+		ContainerStatuses     []containerStatus
+		InitContainerStatuses []containerStatus
+	}
+}
+
+type containerStatus struct {
+	Name         string
+	RestartCount int
+	State        containerState
+	LastState    containerState
+}
+
+type containerState struct {
+	Running    *struct{ StartedAt time.Time }
+	Terminated *struct{ ExitCode int }
+}
+
+// initExitCode is the non-zero exit code of init container name, from its current state or, once the
+// kubelet restarts it, its last run (previous: true); 0 while it has not failed.
+func (p *podStatus) initExitCode(name string) (code int, previous bool) {
+	for _, c := range p.Status.InitContainerStatuses {
+		if c.Name != name {
+			continue
+		}
+		if c.State.Terminated != nil && c.State.Terminated.ExitCode != 0 {
+			return c.State.Terminated.ExitCode, false
+		}
+		if c.LastState.Terminated != nil && c.LastState.Terminated.ExitCode != 0 {
+			return c.LastState.Terminated.ExitCode, true
 		}
 	}
+	return 0, false
+}
+
+// started reports whether container name has ever run.
+func (p *podStatus) started(name string) bool {
+	for _, c := range p.Status.ContainerStatuses {
+		if c.Name == name && (c.State.Running != nil || c.State.Terminated != nil || c.LastState.Terminated != nil || c.RestartCount > 0) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkPods records, per broker pod, container start -> Ready (the startup probe's wait plus the first
