@@ -13,26 +13,37 @@ import (
 
 // TestFormation: every config in configs/formation (and, with CLUSTER_CONFIGS=DIR, every config in DIR) forms
 // its cluster: every replica Ready, cluster_status nodes = running nodes = replicas from the first and last pod,
-// no partitions, no container restarts, no probe that timed out.
+// no partitions, no container restarts, no probe that timed out. Our configs run side by side (go test
+// -parallel; each has its own namespace and node ports); those of CLUSTER_CONFIGS one at a time, as they may
+// share names.
 func TestFormation(t *testing.T) {
 	cfgs, err := configsIn("configs/formation")
 	if err != nil || len(cfgs) == 0 {
 		t.Fatalf("no configs in configs/formation: %v", err)
+	}
+	for _, cfg := range cfgs {
+		parallelCase(t, formationName(cfg), formation(cfg))
 	}
 	if dir := os.Getenv("CLUSTER_CONFIGS"); dir != "" {
 		more, err := configsIn(dir)
 		if err != nil || len(more) == 0 {
 			t.Fatalf("CLUSTER_CONFIGS=%s: no *.yaml configs (%v)", dir, err)
 		}
-		cfgs = append(cfgs, more...)
+		for _, cfg := range more {
+			runCase(t, formationName(cfg), formation(cfg))
+		}
 	}
-	for _, cfg := range cfgs {
-		name := "formation/" + strings.TrimSuffix(filepath.Base(cfg), ".yaml")
-		runCase(t, name, func(t *testing.T, note func(string, ...any)) {
-			d := deploy(t, cfg, note, caseOpts{})
-			d.assertFormed(t)
-			d.checkPods(t, note)
-		})
+}
+
+func formationName(cfg string) string {
+	return "formation/" + strings.TrimSuffix(filepath.Base(cfg), ".yaml")
+}
+
+func formation(cfg string) func(*testing.T, func(string, ...any)) {
+	return func(t *testing.T, note func(string, ...any)) {
+		d := deploy(t, cfg, note, caseOpts{})
+		d.assertFormed(t)
+		d.checkPods(t, note)
 	}
 }
 
