@@ -5,8 +5,10 @@ package cluster
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +18,22 @@ import (
 func dial(url string, tlsCfg *tls.Config) (*amqp.Connection, error) {
 	cfg := amqp.Config{Dial: amqp.DefaultDial(10 * time.Second), Heartbeat: 5 * time.Second, TLSClientConfig: tlsCfg}
 	return amqp.DialConfig(url, cfg)
+}
+
+// loginPlain opens and closes an AMQP connection to host:port as user with SASL PLAIN: the exact bytes,
+// no URL escaping (a URL cannot carry every password).
+func loginPlain(hostport, user, password string) error {
+	conn, err := amqp.DialConfig("amqp://"+hostport+"/", amqp.Config{Dial: amqp.DefaultDial(10 * time.Second),
+		SASL: []amqp.Authentication{&amqp.PlainAuth{Username: user, Password: password}}})
+	if err == nil {
+		conn.Close()
+	}
+	return err
+}
+
+// accessRefused: the broker refused the credentials (not a network error).
+func accessRefused(err error) bool {
+	return err != nil && (errors.Is(err, amqp.ErrCredentials) || strings.Contains(err.Error(), "403"))
 }
 
 // declare makes a durable queue: classic (the article's drill) or quorum (replicated). A new quorum queue's

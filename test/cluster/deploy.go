@@ -25,13 +25,23 @@ type deployment struct {
 	pvRoot string
 }
 
+// caseOpts are a case's choices about its deployment; the zero value is the common case.
+type caseOpts struct {
+	// keep: the namespace outlives the test (the caller removes it; a failure still removes it)
+	keep bool
+	// mutate changes the rendered documents before the apply, for negative controls only: the product's
+	// output is always applied as rendered
+	mutate func([]doc)
+	// user and password, when set, are the default user Secret's exact bytes (else a random user)
+	user, password string
+}
+
 // deploy renders config with the binary under test, creates what README.md tells a user to create (Namespace,
 // Secrets) plus the PVs a provisioner would, applies the output and waits for every broker to be Ready.
-// The case's namespace is removed when the test ends, unless keep (then the caller removes it; a failure
-// still removes it).
-func deploy(t *testing.T, config string, note func(string, ...any), keep bool) *deployment {
+// The case's namespace is removed when the test ends, unless opts.keep.
+func deploy(t *testing.T, config string, note func(string, ...any), opts caseOpts) *deployment {
 	t.Helper()
-	d, start := apply(t, config, keep, nil)
+	d, start := apply(t, config, opts)
 	if err := d.waitReady(6 * time.Minute); err != nil {
 		t.Fatal(err)
 	}
@@ -39,16 +49,15 @@ func deploy(t *testing.T, config string, note func(string, ...any), keep bool) *
 	return d
 }
 
-// apply is deploy without the wait; mutate (nil: none) changes the rendered documents first, for
-// negative controls only: the product's output is always applied as rendered.
-func apply(t *testing.T, config string, keep bool, mutate func([]doc)) (*deployment, time.Time) {
+// apply is deploy without the wait.
+func apply(t *testing.T, config string, opts caseOpts) (*deployment, time.Time) {
 	t.Helper()
 	docs, err := render(krmBin, config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mutate != nil {
-		mutate(docs)
+	if opts.mutate != nil {
+		opts.mutate(docs)
 	}
 	d := &deployment{config: config, pvRoot: filepath.Join(runDir, "pv")}
 	if d.rendered, err = prepare(docs, d.pvRoot, cpuScale); err != nil {
@@ -63,21 +72,15 @@ func apply(t *testing.T, config string, keep bool, mutate func([]doc)) (*deploym
 	t.Cleanup(func() {
 		if t.Failed() {
 			d.dumpState(t)
-		} else if keep {
+		} else if opts.keep {
 			return
 		}
-		deleteCase(d.namespace, d.pvRoot)
-		for _, pv := range d.names("PersistentVolume") { // rendered (NFS) PVs are cluster-scoped
-			kubectl(time.Minute, nil, "delete", "pv", pv, "--ignore-not-found")
-		}
-		for _, dir := range d.hostPathDirs {
-			os.RemoveAll(dir)
-		}
+		d.remove()
 	})
 	if err := createNamespace(d.namespace); err != nil {
 		t.Fatal(err)
 	}
-	if d.creds, err = createSecrets(d.rendered, d.dir); err != nil {
+	if d.creds, err = createSecrets(d.rendered, d.dir, opts.user, opts.password); err != nil {
 		t.Fatal(err)
 	}
 	if err := createLocalPVs(d.rendered, d.pvRoot, nodeName); err != nil {
@@ -89,6 +92,18 @@ func apply(t *testing.T, config string, keep bool, mutate func([]doc)) (*deploym
 		t.Fatalf("apply: %v\n%s", err, out)
 	}
 	return d, start
+}
+
+// remove deletes the case's namespace, its PVs (the local ones and the rendered, cluster-scoped NFS ones)
+// and the directories behind them.
+func (d *deployment) remove() {
+	deleteCase(d.namespace, d.pvRoot)
+	for _, pv := range d.names("PersistentVolume") {
+		kubectl(time.Minute, nil, "delete", "pv", pv, "--ignore-not-found")
+	}
+	for _, dir := range d.hostPathDirs {
+		os.RemoveAll(dir)
+	}
 }
 
 // waitReady waits until the broker StatefulSet has every replica Ready on its current revision.

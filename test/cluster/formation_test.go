@@ -13,26 +13,37 @@ import (
 
 // TestFormation: every config in configs/formation (and, with CLUSTER_CONFIGS=DIR, every config in DIR) forms
 // its cluster: every replica Ready, cluster_status nodes = running nodes = replicas from the first and last pod,
-// no partitions, no container restarts, no probe that timed out.
+// no partitions, no container restarts, no probe that timed out. Our configs run side by side (go test
+// -parallel; each has its own namespace and node ports); those of CLUSTER_CONFIGS one at a time, as they may
+// share names.
 func TestFormation(t *testing.T) {
 	cfgs, err := configsIn("configs/formation")
 	if err != nil || len(cfgs) == 0 {
 		t.Fatalf("no configs in configs/formation: %v", err)
+	}
+	for _, cfg := range cfgs {
+		parallelCase(t, formationName(cfg), formation(cfg))
 	}
 	if dir := os.Getenv("CLUSTER_CONFIGS"); dir != "" {
 		more, err := configsIn(dir)
 		if err != nil || len(more) == 0 {
 			t.Fatalf("CLUSTER_CONFIGS=%s: no *.yaml configs (%v)", dir, err)
 		}
-		cfgs = append(cfgs, more...)
+		for _, cfg := range more {
+			runCase(t, formationName(cfg), formation(cfg))
+		}
 	}
-	for _, cfg := range cfgs {
-		name := "formation/" + strings.TrimSuffix(filepath.Base(cfg), ".yaml")
-		runCase(t, name, func(t *testing.T, note func(string, ...any)) {
-			d := deploy(t, cfg, note, false)
-			d.assertFormed(t)
-			d.checkPods(t, note)
-		})
+}
+
+func formationName(cfg string) string {
+	return "formation/" + strings.TrimSuffix(filepath.Base(cfg), ".yaml")
+}
+
+func formation(cfg string) func(*testing.T, func(string, ...any)) {
+	return func(t *testing.T, note func(string, ...any)) {
+		d := deploy(t, cfg, note, caseOpts{})
+		d.assertFormed(t)
+		d.checkPods(t, note)
 	}
 }
 
@@ -67,14 +78,48 @@ type podStatus struct {
 			Status             string
 			LastTransitionTime time.Time
 		}
-		ContainerStatuses []struct {
-			Name         string
-			RestartCount int
-			State        struct {
-				Running *struct{ StartedAt time.Time }
-			}
+		ContainerStatuses     []containerStatus
+		InitContainerStatuses []containerStatus
+	}
+}
+
+type containerStatus struct {
+	Name         string
+	RestartCount int
+	State        containerState
+	LastState    containerState
+}
+
+type containerState struct {
+	Running    *struct{ StartedAt time.Time }
+	Terminated *struct{ ExitCode int }
+}
+
+// initExitCode is the non-zero exit code of init container name, from its current state or, once the
+// kubelet restarts it, its last run (previous: true); 0 while it has not failed.
+func (p *podStatus) initExitCode(name string) (code int, previous bool) {
+	for _, c := range p.Status.InitContainerStatuses {
+		if c.Name != name {
+			continue
+		}
+		if c.State.Terminated != nil && c.State.Terminated.ExitCode != 0 {
+			return c.State.Terminated.ExitCode, false
+		}
+		if c.LastState.Terminated != nil && c.LastState.Terminated.ExitCode != 0 {
+			return c.LastState.Terminated.ExitCode, true
 		}
 	}
+	return 0, false
+}
+
+// started reports whether container name has ever run.
+func (p *podStatus) started(name string) bool {
+	for _, c := range p.Status.ContainerStatuses {
+		if c.Name == name && (c.State.Running != nil || c.State.Terminated != nil || c.LastState.Terminated != nil || c.RestartCount > 0) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkPods records, per broker pod, container start -> Ready (the startup probe's wait plus the first

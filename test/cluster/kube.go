@@ -52,8 +52,9 @@ func createNamespace(ns string) error {
 
 // createSecrets makes every Secret the pods mount, the way README.md tells a user to: the cookie with
 // `kubectl create secret generic <name> --from-literal=<key>=$(openssl rand -hex 32)`, the default user as a
-// basic-auth Secret, TLS as a kubernetes.io/tls Secret from a throw-away CA. Returns the default user's password.
-func createSecrets(r *rendered, dir string) (creds map[string]string, err error) {
+// basic-auth Secret from files (user/password: these exact bytes; "": random), TLS as a kubernetes.io/tls
+// Secret from a throw-away CA. Returns the default user's credentials and the CA file.
+func createSecrets(r *rendered, dir, user, password string) (creds map[string]string, err error) {
 	creds = map[string]string{}
 	for _, s := range r.secrets {
 		var args []string
@@ -61,9 +62,9 @@ func createSecrets(r *rendered, dir string) (creds map[string]string, err error)
 		case "erlang-cookie-secret":
 			args = []string{"create", "secret", "generic", s.name, "--from-literal=" + cookieKey(r) + "=" + randomHex(32)}
 		case "default-user-secret":
-			creds["username"], creds["password"] = "admin-"+randomHex(3), randomHex(16)
-			args = []string{"create", "secret", "generic", s.name, "--type=kubernetes.io/basic-auth",
-				"--from-literal=username=" + creds["username"], "--from-literal=password=" + creds["password"]}
+			if args, err = userSecretArgs(s.name, dir, user, password, creds); err != nil {
+				return nil, err
+			}
 		case "tls":
 			crt, key, ca, err := serverCert(dir, r)
 			if err != nil {
@@ -79,6 +80,24 @@ func createSecrets(r *rendered, dir string) (creds map[string]string, err error)
 		}
 	}
 	return creds, nil
+}
+
+// userSecretArgs: `kubectl create secret generic NAME --type=kubernetes.io/basic-auth --from-file=username=...
+// --from-file=password=...`, the README's way, which keeps every byte of a value (files, not arguments).
+func userSecretArgs(name, dir, user, password string, creds map[string]string) ([]string, error) {
+	if user == "" {
+		user, password = "admin-"+randomHex(3), randomHex(16)
+	}
+	creds["username"], creds["password"] = user, password
+	args := []string{"create", "secret", "generic", name, "--type=kubernetes.io/basic-auth"}
+	for _, k := range []string{"username", "password"} {
+		f := filepath.Join(dir, "secret-"+k)
+		if err := os.WriteFile(f, []byte(creds[k]), 0o600); err != nil {
+			return nil, err
+		}
+		args = append(args, "--from-file="+k+"="+f)
+	}
+	return args, nil
 }
 
 // cookieKey is the Secret key the cookie volume projects (default .erlang.cookie, spec.erlangCookie.secretKey).

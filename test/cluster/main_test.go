@@ -35,24 +35,38 @@ var (
 
 // runCase runs one case as a subtest and records it for the summary; note() lines (timings) go with it.
 func runCase(t *testing.T, name string, f func(t *testing.T, note func(string, ...any))) {
-	var notes []string
-	start, ran := time.Now(), false
-	ok := t.Run(name, func(t *testing.T) {
-		ran = true
+	t.Run(name, caseBody(name, false, f))
+}
+
+// parallelCase is runCase for a case that runs beside the other parallel cases of its parent test
+// (go test -parallel caps how many; run-tests.sh sets it).
+func parallelCase(t *testing.T, name string, f func(t *testing.T, note func(string, ...any))) {
+	t.Run(name, caseBody(name, true, f))
+}
+
+// caseBody records the result when the subtest has ended, its cleanups (namespace teardown) included: the
+// first cleanup registered runs last. Not when t.Run returns: a parallel subtest's t.Run returns before it
+// has run.
+func caseBody(name string, parallel bool, f func(t *testing.T, note func(string, ...any))) func(*testing.T) {
+	return func(t *testing.T) {
+		if parallel {
+			t.Parallel()
+		}
+		var notes []string
+		start := time.Now()
+		t.Cleanup(func() {
+			r := caseResult{name: name, passed: !t.Failed(), took: time.Since(start).Round(100 * time.Millisecond), note: strings.Join(notes, "; ")}
+			resultsMu.Lock()
+			results = append(results, r)
+			resultsMu.Unlock()
+			fmt.Printf("=== CASE %s %s (%s) %s\n", map[bool]string{true: "PASS", false: "FAIL"}[r.passed], name, r.took, r.note)
+		})
 		f(t, func(format string, a ...any) {
 			s := fmt.Sprintf(format, a...)
 			t.Log(s)
 			notes = append(notes, s)
 		})
-	})
-	if !ran { // filtered out by -run
-		return
 	}
-	r := caseResult{name: name, passed: ok, took: time.Since(start).Round(100 * time.Millisecond), note: strings.Join(notes, "; ")}
-	resultsMu.Lock()
-	results = append(results, r)
-	resultsMu.Unlock()
-	fmt.Printf("=== CASE %s %s (%s) %s\n", map[bool]string{true: "PASS", false: "FAIL"}[ok], name, r.took, r.note)
 }
 
 func TestMain(m *testing.M) {

@@ -35,6 +35,8 @@ export K8S_RUN_DIR=$CP_RUN K8S_SERVICE_CIDR=$SERVICE_CIDR K8S_APISERVER_PORT=174
   K8S_ETCD_PEER_PORT=17380 K8S_KCM_PORT=17257
 APISERVER_PORT=$K8S_APISERVER_PORT
 CRICTL_VERSION=v1.34.0
+# the series the configs use (each its own Debian suite; see images.sh)
+export RABBITMQ_SERIES=${RABBITMQ_SERIES:-4.0 4.3 3.10}
 NODE_PKGS=(containerd runc containernetworking-plugins socat iptables conntrack gcc libc6-dev openssl curl busybox-static mmdebstrap)
 
 cp_sh() { # the control plane, with what a node needs: advertise the bridge IP, a SAN for the in-cluster name
@@ -83,32 +85,55 @@ build_go() { # out module@version package: a small Go command from the module pr
     GOFLAGS=-mod=mod go get "$modv" && CGO_ENABLED=0 nice -n 10 go build -mod=mod -trimpath -ldflags "-s -w" -o "$out.tmp" "$pkg")
   mv -f "$out.tmp" "$out"; log "built $(basename "$out") in $((SECONDS - t0))s"
 }
-# CoreDNS from the pinned wrapper module in coredns/ (only the plugins we use), keyed by its hash
-build_coredns() {
-  local out t0=$SECONDS
-  out=$RK_BIN/coredns-$(cat "$HERE/coredns/go.mod" "$HERE/coredns/go.sum" "$HERE/coredns/main.go" | sha256sum | cut -c1-12)
-  if [ ! -x "$out" ]; then
-    log "building CoreDNS $COREDNS_VERSION (cold ~5 min on 2 cores)"
-    (cd "$HERE/coredns" && CGO_ENABLED=0 nice -n 10 go build -mod=readonly -trimpath -ldflags "-s -w" -o "$out.tmp" .)
-    mv -f "$out.tmp" "$out"; log "built CoreDNS in $((SECONDS - t0))s"
-  fi
-  ln -sfn "$(basename "$out")" "$RK_BIN/coredns"
-}
+# CoreDNS is built with the node binaries (test/k8s/build/cmd/coredns: one go build shares the client
+# packages); the image build (images.sh) takes it from $RK_BIN
+link_coredns() { ln -sfn "$(cat "$RUN/bindir")/coredns" "$RK_BIN/coredns"; }
 do_build() {
   apt_install "${NODE_PKGS[@]}"
   local t0=$SECONDS bindir
+  debian_images_start
   bindir=$(k8s_bin) || die "test/k8s/cluster.sh build failed"
   mkdir -p "$RUN"; echo "$bindir" >"$RUN/bindir"
-  build_coredns >&2
+  link_coredns
   build_go "$RK_BIN/crictl" "sigs.k8s.io/cri-tools@$CRICTL_VERSION" sigs.k8s.io/cri-tools/cmd/crictl >&2
   if [ ! -x "$RK_BIN/pause" ]; then # containerd's sandbox image: the upstream pause.c, static
     gcc -Os -static -DVERSION=3.10-rabbitmq-krm -o "$RK_BIN/pause" \
       "$(go env GOMODCACHE)/k8s.io/kubernetes@v1.36.3/build/pause/linux/pause.c" && strip "$RK_BIN/pause"
   fi
-  # the series the formation configs use (each its own Debian suite; see images.sh)
-  RABBITMQ_SERIES=${RABBITMQ_SERIES:-4.0 4.3 3.10} bash "$HERE/images.sh" build >&2
+  debian_images_wait
+  bash "$HERE/images.sh" build >&2 # pause and CoreDNS (the Debian ones are there now)
   bash "$HERE/standin-3.8/image.sh" build >&2 # the official 3.8 entrypoint's behaviour on the 3.10 image
   log "build done in $((SECONDS - t0))s"
+}
+
+# The Debian images (one mmdebstrap per series, mostly download and dpkg: IO) are built in the background
+# while the Go builds use the CPU. Own process group (setsid), so that when node.sh exits early (a failed
+# Go build) the EXIT trap stops all of mmdebstrap's children by that group's id. Cached tarballs make it a
+# no-op.
+debian_images_start() {
+  mkdir -p "$RUN"
+  setsid bash "$HERE/node.sh" fn debian_images >&2 2> >(sed -u 's/^/  (background) /' >&2) &
+  echo $! >"$RUN/images-build.pid"
+  trap debian_images_stop EXIT
+}
+debian_images() { # the missing RabbitMQ and etcd tarballs (images.sh build would also want pause and CoreDNS)
+  local have s; have=$(bash "$HERE/images.sh" list 2>/dev/null || true)
+  for s in $RABBITMQ_SERIES; do
+    grep -q "/rabbitmq-$s.tar$" <<<"$have" || bash "$HERE/images.sh" rabbitmq "$s"
+  done
+  grep -q "/etcd.tar$" <<<"$have" || bash "$HERE/images.sh" etcd
+}
+debian_images_wait() {
+  local pid; pid=$(cat "$RUN/images-build.pid")
+  wait "$pid" || die "building the Debian images failed (see the (background) lines above)"
+  rm -f "$RUN/images-build.pid"
+  trap - EXIT
+}
+debian_images_stop() {
+  local pid; pid=$(cat "$RUN/images-build.pid" 2>/dev/null) || return 0
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -f "$RUN/images-build.pid"
 }
 
 # --------------------------------------------------------------------------------- network ---

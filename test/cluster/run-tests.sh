@@ -18,7 +18,7 @@ up_s=$((SECONDS - t0))
 summary=$(mktemp)
 t1=$SECONDS
 (cd "$HERE" && RABBITMQ_KRM_BIN=$RABBITMQ_KRM_BIN RK_SUMMARY_FILE=$summary \
-  go test -tags e2e . -count=1 -v -timeout "${CLUSTER_TIMEOUT:-100m}" -run "${CLUSTER_RUN:-.}")
+  go test -tags e2e . -count=1 -v -parallel "${CLUSTER_PARALLEL:-2}" -timeout "${CLUSTER_TIMEOUT:-100m}" -run "${CLUSTER_RUN:-.}")
 rc=$?
 test_s=$((SECONDS - t1))
 [ -s "$summary" ] || printf 'FAIL %-40s go test did not finish (exit %d)\n0 passed, 1 failed\n' suite "$rc" >"$summary"

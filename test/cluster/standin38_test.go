@@ -14,7 +14,7 @@ import (
 // entrypoint's error on the read-only root, as every 3.8 pod did on the official images.
 func TestStandIn38NegativeControl(t *testing.T) {
 	runCase(t, "formation/k8s-3.8-without-main-config", func(t *testing.T, note func(string, ...any)) {
-		d, _ := apply(t, "configs/formation/k8s-3.8.yaml", false, dropMainConfigMount)
+		d, _ := apply(t, "configs/formation/k8s-3.8.yaml", caseOpts{mutate: dropMainConfigMount})
 		want := "cannot touch '/etc/rabbitmq/rabbitmq.conf': Read-only file system"
 		deadline := time.Now().Add(3 * time.Minute)
 		for time.Now().Before(deadline) {

@@ -14,7 +14,7 @@
 # Environment (defaults):
 #   K8S_VERSION        the k8s.io/kubernetes version required in build/go.mod (v1.36.3). Setting another
 #                      value is an error: bump it with build/update-module.sh and commit go.mod/go.sum.
-#   K8S_CACHE_DIR      ~/.cache/rabbitmq-krm/k8s. Binaries: $K8S_CACHE_DIR/bin/<K8S_VERSION>-<go version>-<go.sum hash>
+#   K8S_CACHE_DIR      $RABBITMQ_KRM_CACHE/k8s (default ~/.cache/rabbitmq-krm/k8s). Binaries: $K8S_CACHE_DIR/bin/<K8S_VERSION>-<go version>-<go.sum hash>
 #   K8S_RUN_DIR        $K8S_CACHE_DIR/run   pki, kubeconfig, logs, pids, etcd data (wiped on every start)
 #   K8S_APISERVER_PORT 16443   K8S_ETCD_PORT 12379   K8S_ETCD_PEER_PORT 12380   K8S_KCM_PORT 20257
 #                      a busy default port is replaced by the next free one; an explicitly set busy port is an error
@@ -31,7 +31,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BUILD_MOD="$HERE/build"
 PINNED_VERSION="$(sed -n 's/^[[:space:]]*k8s.io\/kubernetes \(v[0-9][0-9.]*\).*/\1/p; s/^require k8s.io\/kubernetes \(v[0-9][0-9.]*\).*/\1/p' "$BUILD_MOD/go.mod" | head -1)"
 K8S_VERSION="${K8S_VERSION:-$PINNED_VERSION}"
-K8S_CACHE_DIR="${K8S_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rabbitmq-krm/k8s}"
+K8S_CACHE_DIR="${K8S_CACHE_DIR:-${RABBITMQ_KRM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rabbitmq-krm}/k8s}"
 K8S_RUN_DIR="${K8S_RUN_DIR:-$K8S_CACHE_DIR/run}"
 K8S_SERVICE_CIDR="${K8S_SERVICE_CIDR:-10.0.0.0/24}"
 K8S_NODE_PORT_RANGE="${K8S_NODE_PORT_RANGE:-30000-32767}"
@@ -68,11 +68,11 @@ ldflags() {
   echo "$f"
 }
 
-# kubelet, kube-scheduler and kube-proxy serve test/cluster (the real node); one build shares the graph.
-BINARIES=(etcd kube-apiserver kube-controller-manager kubectl yaml2json kubelet kube-scheduler kube-proxy)
+# kubelet, kube-scheduler, kube-proxy and coredns serve test/cluster (the real node); one build shares the graph.
+BINARIES=(etcd kube-apiserver kube-controller-manager kubectl yaml2json kubelet kube-scheduler kube-proxy coredns)
 pkg_of() {
   case "$1" in
-    etcd | yaml2json) echo "./cmd/$1" ;;
+    etcd | yaml2json | coredns) echo "./cmd/$1" ;;
     *) echo "k8s.io/kubernetes/cmd/$1" ;;
   esac
 }

@@ -73,7 +73,7 @@ trap 'exit 143' TERM
 
 t_start=$(date +%s.%N)
 # one run at a time per cache dir: cases share PV names, nodePorts and the cluster itself
-LOCK="${K8S_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rabbitmq-krm/k8s}/run-tests.lock"
+LOCK="${K8S_CACHE_DIR:-${RABBITMQ_KRM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rabbitmq-krm}/k8s}/run-tests.lock"
 mkdir -p "$(dirname "$LOCK")"
 exec 9>"$LOCK"
 flock -w 3600 9 || { log "could not lock $LOCK"; exit 1; }
