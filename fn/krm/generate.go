@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/names"
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/render"
 )
 
@@ -44,6 +45,7 @@ func generate(node *yaml.RNode, pkg []*yaml.RNode, place bool) ([]*yaml.RNode, f
 			out.Objects = append(out.Objects, secret)
 		}
 	}
+	annotateWarnings(out.Objects, names.For(c).StatefulSet(), out.Warnings)
 	var results framework.Results
 	for _, w := range out.Warnings {
 		results = append(results, result(ref, file, framework.Warning, w.Field, w.Message))
