@@ -16,8 +16,9 @@ $(BIN): $(GO_SOURCES) VERSION
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(GO_LDFLAGS)' -o $@ ./fn
 
 # The quick start: render the example cluster (the article's NFS cluster) through kustomize.
+# The generator config names `rabbitmq-krm` without a path (as Argo CD needs): bin/ goes on PATH.
 render: build
-	"$$(bash hack/install-kustomize.sh)" build --enable-alpha-plugins --enable-exec bases/rabbitmq
+	PATH="$(CURDIR)/bin:$$PATH" "$$(bash hack/install-kustomize.sh)" build --enable-alpha-plugins --enable-exec bases/rabbitmq
 
 # Regenerate golden files after an intended change; review the diff before committing.
 golden: build

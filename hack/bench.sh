@@ -45,6 +45,7 @@ KUSTOMIZE=$(bash hack/install-kustomize.sh)
 KPT=$(bash hack/install-kpt.sh)
 
 make -s build >&2
+built_fn_on_path   # bases/rabbitmq names `rabbitmq-krm` (PATH)
 FN="$REPO_ROOT/bin/rabbitmq-krm"
 for tool in nullfn nullfn/replay benchpairs; do
   CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/$(basename "$tool")" "./hack/$tool"

@@ -10,7 +10,7 @@ cd "$REPO_ROOT"
 update=false
 [ "${1:-}" = "--update" ] && update=true
 kustomize=$(bash hack/install-kustomize.sh)
-[ -x bin/rabbitmq-krm ] || die "bin/rabbitmq-krm is missing: run make build"
+built_fn_on_path
 # The article-etcd overlay reads a cookie file that is never committed; tests use a fixed one.
 cookie=overlays/article-etcd/erlang.cookie
 [ -f "$cookie" ] || printf 'test-cookie-not-secret-0123456789abcdef\n' >"$cookie"
@@ -20,8 +20,8 @@ hosts=out/kustomize-hosts
 rm -rf "$hosts"; mkdir -p "$hosts"
 trap 'rm -rf "$hosts" out/kh-*' EXIT
 
-# host NAME COMPONENT...: a kustomization at depth 2 (like overlays/*), so the generator's
-# exec path ../../bin/rabbitmq-krm resolves, whose config is the base plus the components
+# host NAME COMPONENT...: a kustomization at depth 2 (like overlays/*), whose config is the
+# base plus the components
 # (overlays/COMPONENT, or /PATH from the repository root).
 # The base is the article's RabbitMQ 3.8.34, where dns discovery races (no lock): dns units
 # are checked on 4.2 (testdata/kustomize-components/rabbitmq-4.2), and refused on the base.

@@ -7,6 +7,14 @@ TOOLS_BIN="$CACHE_DIR/bin"
 mkdir -p "$TOOLS_BIN"
 export PATH="$TOOLS_BIN:$PATH"
 
+# built_fn_on_path: the repository's generator configs (generators/) name the function
+# `rabbitmq-krm` without a path, as Argo CD's sidecar and users find it on PATH; scripts that
+# build them put `make build`'s binary first (an absolute entry: Go's exec refuses relative ones).
+built_fn_on_path() {
+  [ -x "$REPO_ROOT/bin/rabbitmq-krm" ] || die "bin/rabbitmq-krm is missing: run make build"
+  export PATH="$REPO_ROOT/bin:$PATH"
+}
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 

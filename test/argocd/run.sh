@@ -17,11 +17,14 @@
 # (file://; a commit of this tree): it resolves and checks out the revision with git, detects the source type
 # and runs runConfigManagementPluginSidecars against the cmp-server above, which runs generate.sh with
 # kustomize and rabbitmq-krm on the sidecar's PATH. Checked: bases/rabbitmq, overlays/article-nfs,
-# overlays/article-etcd, an etcd x LoadBalancer composition and the README's app naming the plugin give
-# exactly `kustomize build --enable-exec`'s objects (plus Argo CD's tracking annotation); empty and partial
-# builds, a missing binary and the as-shipped exec path fail with generate.sh's message in Argo CD's error;
-# warnings (stderr of a successful generate) reach only the sidecar's log; a probe plugin shows what the
-# command gets (uid 999, file modes reset, ARGOCD_APP_* / ARGOCD_ENV_* / KUBE_* env).
+# overlays/article-etcd (the repository's own, unchanged), an etcd x LoadBalancer composition and the README's
+# app naming the plugin give exactly `kustomize build --enable-exec`'s objects (plus Argo CD's tracking
+# annotation); empty and partial builds, a missing binary and a repository-relative exec path fail with
+# generate.sh's message in Argo CD's error. Warnings (issue 16 (a)): a successful generate's stderr reaches only
+# the sidecar's log, so the StatefulSet Argo CD generates carries them (rabbitmq-krm.dev/warnings, checked
+# line by line against the function's stderr), and an Application with plugin env RABBITMQ_KRM_WARNINGS=fail
+# gets Argo CD's error listing them. A probe plugin shows what the command gets (uid 999, file modes reset,
+# ARGOCD_APP_* / ARGOCD_ENV_* / KUBE_* env).
 #
 # Usage: test/argocd/run.sh   (`make build` first)
 # Env: KEEP_WORKDIR=1 keeps the scratch directory; RABBITMQ_KRM_BIN the function (default bin/rabbitmq-krm).
@@ -264,19 +267,20 @@ printf 'resources:\n- namespace.yaml\ngenerators:\n- ../../generators\n' > "$G/a
 printf '#!/bin/sh\necho hi\n' > "$G/argocd-test-apps/probe/exec.sh" && chmod 0755 "$G/argocd-test-apps/probe/exec.sh"
 printf 'x\n' > "$G/argocd-test-apps/probe/sub/file" && chmod 0600 "$G/argocd-test-apps/probe/sub/file"
 gitc() { git -C "$G" -c user.name=test -c user.email=test@example.com "$@"; }
-gitc init -q -b as-shipped
+gitc init -q -b main
 gitc add -A && gitc add -f overlays/article-etcd/erlang.cookie
 gitc commit -q -m "rabbitmq-krm tree for the Argo CD test, as shipped"
-# Branch main: what an Argo CD repository needs (argocd/generate.sh, README): the generator config names the
-# function without a path, so kustomize finds it on the sidecar's PATH. As shipped, generators/rabbitmq.yaml
-# names ../../bin/rabbitmq-krm (the local `make build` output), which a checkout never contains (bin/ is
-# git-ignored; a committed binary would lose its exec bit): the as-shipped branch is checked to fail loudly.
-gitc checkout -q -b main
-grep -q '^        path: \.\./\.\./bin/rabbitmq-krm$' "$G/generators/rabbitmq.yaml" \
-  || fail "generators/rabbitmq.yaml no longer names ../../bin/rabbitmq-krm: revisit this test"
-sed -i 's#^        path: \.\./\.\./bin/rabbitmq-krm$#        path: rabbitmq-krm#' "$G/generators/rabbitmq.yaml"
-gitc commit -q -am "generator config for Argo CD: exec path rabbitmq-krm (the sidecar's PATH)"
 REV="$(git -C "$G" rev-parse HEAD)"
+# Branch relative-path, the control: generators/rabbitmq.yaml as it was before v0.2.0, naming the function by a
+# path relative to the kustomization (../../bin/rabbitmq-krm, the local `make build` output). A checkout never
+# contains it (bin/ is git-ignored; a committed binary would lose its exec bit), so it must fail loudly; the
+# shipped config names `rabbitmq-krm`, which kustomize looks up on the sidecar's PATH.
+grep -q '^        path: rabbitmq-krm$' "$G/generators/rabbitmq.yaml" \
+  || fail "generators/rabbitmq.yaml no longer names the function 'rabbitmq-krm' (PATH): revisit this test"
+gitc checkout -q -b relative-path
+sed -i 's#^        path: rabbitmq-krm$#        path: ../../bin/rabbitmq-krm#' "$G/generators/rabbitmq.yaml"
+gitc commit -q -am "control: exec path relative to the kustomization"
+gitc checkout -q main
 [ "$(git -C "$G" ls-files -s argocd-test-apps/probe/exec.sh | cut -c1-6)" = 100755 ] || fail "probe exec.sh not committed as 100755"
 chmod -R a+rX "$G"
 if [ "$(id -u)" = 0 ]; then chown -R "$ARGOCD_UID:$ARGOCD_UID" "$G"; fi   # git refuses repositories of another owner
@@ -330,10 +334,52 @@ expect_gen_fail() {
   log "      Argo CD's error: $(head -c 600 "$W/gen.out")"
 }
 
+# expect_warnings_annotation: our channel. The StatefulSet in the repo-server's manifests for bases/rabbitmq
+# ($BASE_OUT) carries rabbitmq-krm.dev/warnings with exactly the warnings the function printed on kustomize's
+# stderr ("[warning] <config> field: message" there, "field: message" lines here); the README's app, which
+# has none, carries no such annotation.
+WARN_KEY=rabbitmq-krm.dev/warnings
+expect_warnings_annotation() {
+  local t; t=$(now)
+  ( cd "$G/bases/rabbitmq" && PATH="$W/sidecar/rabbitmq-krm-bin:$PATH" "$KUSTOMIZE" build --enable-alpha-plugins --enable-exec . 2>&1 >/dev/null ) \
+    | sed -n 's#^\[warning\] rabbitmq-krm\.dev/v1alpha1/RabbitMQCluster/ns-rabbitmq/rabbitmq ##p' > "$W/warnings.want"
+  [ "$(wc -l < "$W/warnings.want")" -ge 2 ] || fail "bases/rabbitmq: expected 2 warnings on kustomize's stderr, got: $(cat "$W/warnings.want")"
+  "$TOOL" annotation "$BASE_OUT" StatefulSet rabbitmq "$WARN_KEY" > "$W/warnings.got" \
+    || fail "bases/rabbitmq: the StatefulSet Argo CD generated has no $WARN_KEY annotation: the warnings reach no Argo CD user"
+  echo >> "$W/warnings.got"
+  cmp -s "$W/warnings.want" "$W/warnings.got" \
+    || { diff -u "$W/warnings.want" "$W/warnings.got" >&2; fail "bases/rabbitmq: $WARN_KEY differs from the function's warnings"; }
+  ! "$TOOL" annotation "$W/gen-apps_rabbitmq.yaml" StatefulSet rabbitmq "$WARN_KEY" >/dev/null 2>&1 \
+    || fail "apps/rabbitmq has no warnings but its StatefulSet carries $WARN_KEY"
+  printf 'PASS  warnings in the manifests Argo CD generated: StatefulSet rabbitmq %s (%d lines) %5ss\n' \
+    "$WARN_KEY" "$(wc -l < "$W/warnings.got")" "$(secs "$t")" >&2
+  log "      Argo CD's manifest, StatefulSet rabbitmq: metadata.annotations[$WARN_KEY] = $(head -c 300 "$W/warnings.got")..."
+}
+# expect_warnings_fail: an Application with plugin env RABBITMQ_KRM_WARNINGS=fail gets Argo CD's error with
+# every warning instead of manifests; without warnings it generates; a misspelt value fails, naming it.
+expect_warnings_fail() {
+  local env=RABBITMQ_KRM_WARNINGS
+  expect_gen_fail "$env=fail with warnings" "the config has warnings and the Application sets $env=fail" \
+    bases/rabbitmq -plugin "$PLUGIN" -plugin-env "$env=fail"
+  while IFS= read -r w; do
+    grep -qF "[warning] rabbitmq-krm.dev/v1alpha1/RabbitMQCluster/ns-rabbitmq/rabbitmq $w" "$W/gen.out" \
+      || { cat "$W/gen.out" >&2; fail "$env=fail: Argo CD's error lacks the warning '$w'"; }
+  done < "$W/warnings.want"
+  log "      Argo CD's whole error (the Application's ComparisonError prefixes it with 'Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = ', argo-cd controller/state.go):"
+  cat "$W/gen.out" >&2
+  expect_gen_fail "$env=fail, auto-detected" "the config has warnings" overlays/article-nfs -plugin-env "$env=fail"
+  expect_gen apps/rabbitmq -plugin "$PLUGIN" -plugin-env "$env=fail"
+  expect_gen_fail "$env=maybe" "$env (spec.source.plugin.env; ARGOCD_ENV_$env here) is 'maybe': use allow" \
+    bases/rabbitmq -plugin "$PLUGIN" -plugin-env "$env=maybe"
+  expect_gen bases/rabbitmq -plugin "$PLUGIN" -plugin-env "$env=allow"
+  cmp -s "$BASE_OUT" "$LAST" || fail "bases/rabbitmq: $env=allow gives other manifests than no setting"
+}
+
 SIDECAR_PATH="$SIDECAR_OK" start_server "$REPO_ROOT/argocd/plugin.yaml"
 expect_gen bases/rabbitmq
 has "$LAST" StatefulSet rabbitmq; has "$LAST" Service rabbitmq-nodes; has "$LAST" Service rabbitmq
-BASE_OUT="$LAST"
+cp "$LAST" "$W/base.yaml"   # later runs of the same app overwrite $LAST
+BASE_OUT="$W/base.yaml"
 expect_gen overlays/article-nfs
 has "$LAST" StatefulSet rabbitmq; has "$LAST" PersistentVolume ns-rabbitmq-rabbitmq-data; has "$LAST" PersistentVolumeClaim rabbitmq-data
 expect_gen overlays/article-etcd
@@ -347,15 +393,18 @@ has "$LAST" StatefulSet rabbitmq
 expect_gen bases/rabbitmq -plugin "$PLUGIN" -plugin-env TEAM=platform
 cmp -s "$BASE_OUT" "$LAST" || fail "bases/rabbitmq: naming the plugin gives other manifests than auto-detection"
 
-# Warnings: rabbitmq-krm prints them on stderr in kustomize mode (bases/rabbitmq: the community plugin).
-# argocd-cmp-server's runCommand keeps a successful command's stderr only in its own log ("Plugin command
-# successful", field stderr); the cmp ManifestResponse has no field for it, so the repo-server's response (and
-# so the Application) never shows it. Checked both ways, so that an Argo CD which surfaces it is noticed.
+# Warnings. Argo CD itself: argocd-cmp-server's runCommand keeps a successful command's stderr only in its own
+# log ("Plugin command successful", field stderr); the cmp ManifestResponse has no field for it, so the
+# repo-server's response (and so the Application) never shows it. Checked both ways, so that an Argo CD which
+# surfaces it is noticed. bases/rabbitmq has two warnings (the NFS export's permissions, a community plugin).
 WARN='rabbitmq_delayed_message_exchange is a community plugin'
 grep 'Plugin command successful' "$W/cmp-server.log" | grep -q "stderr=.*$WARN" \
   || fail "the warning is not in the cmp-server's 'Plugin command successful' log entry"
-! grep -q 'community plugin' "$W"/gen-*.json || fail "the repo-server's response carries the warning now: update the README"
-log "PASS  warnings: only in the sidecar's log (level=info msg=\"Plugin command successful\" stderr=...), not in the repo-server's response"
+# (the manifests carry the warnings in our annotation, "field: message"; stderr's lines start with [warning])
+! grep -q '\[warning\] rabbitmq-krm' "$W"/gen-*.json || fail "the repo-server's response carries stderr now: revisit the README's Argo CD warnings"
+log "PASS  Argo CD: a successful generate's stderr only in the sidecar's log (level=info msg=\"Plugin command successful\" stderr=...)"
+expect_warnings_annotation
+expect_warnings_fail
 
 log "--- generation failures: the repo-server's error carries generate.sh's message"
 # a kustomize that ignores --enable-exec: bases/rabbitmq builds to nothing, the partial app to a Namespace only
@@ -363,13 +412,14 @@ SIDECAR_PATH="$W/sidecar/noexec:$SIDECAR_OK" start_server "$REPO_ROOT/argocd/plu
 expect_gen_fail "empty build (no exec)" "kustomize produced NO objects" bases/rabbitmq -plugin "$PLUGIN"
 expect_gen_fail "partial build (no exec; its Secret only), auto-detected" "output has no StatefulSet" overlays/article-etcd
 expect_gen_fail "partial build (no exec)" "output has no StatefulSet" argocd-test-apps/partial -plugin "$PLUGIN"
-# the repository as shipped: the generator names ../../bin/rabbitmq-krm, which the checkout does not have
+# the control branch: the generator names ../../bin/rabbitmq-krm (relative to the kustomization), which the
+# checkout does not have
 SIDECAR_PATH="$SIDECAR_OK" start_server "$REPO_ROOT/argocd/plugin.yaml"
-expect_gen_fail "as shipped: exec path ../../bin/rabbitmq-krm" \
-  "kustomize build --enable-alpha-plugins --enable-exec failed" bases/rabbitmq -revision as-shipped
-grep -q 'fork/exec ../../bin/rabbitmq-krm: no such file or directory' "$W/gen.out" || fail "as shipped: kustomize's reason is missing"
-expect_gen_fail "as shipped: exec path ../../bin/rabbitmq-krm" \
-  "kustomize build --enable-alpha-plugins --enable-exec failed" overlays/article-nfs -revision as-shipped
+expect_gen_fail "control: exec path ../../bin/rabbitmq-krm" \
+  "kustomize build --enable-alpha-plugins --enable-exec failed" bases/rabbitmq -revision relative-path
+grep -q 'fork/exec ../../bin/rabbitmq-krm: no such file or directory' "$W/gen.out" || fail "relative path: kustomize's reason is missing"
+expect_gen_fail "control: exec path ../../bin/rabbitmq-krm" \
+  "kustomize build --enable-alpha-plugins --enable-exec failed" overlays/article-nfs -revision relative-path
 # the install init container did not run: no function on the sidecar's PATH
 SIDECAR_PATH="$W/sidecar/usr-local-bin:/usr/bin:/bin" start_server "$REPO_ROOT/argocd/plugin.yaml"
 expect_gen_fail "binary missing" "the rabbitmq-krm binary is not on PATH" overlays/article-nfs -plugin "$PLUGIN"

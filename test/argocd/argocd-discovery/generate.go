@@ -160,12 +160,47 @@ func generate(args []string) int {
 
 // norm: a YAML stream (e.g. `kustomize build` output) printed the way generate prints objects.
 func norm(args []string) int {
+	objs, code := readObjects(args)
+	if code != 0 {
+		return code
+	}
+	return printYAML(os.Stdout, objs)
+}
+
+// annotation FILE KIND NAME KEY: prints the annotation KEY of the object KIND/NAME in the YAML stream FILE (e.g.
+// generate's manifests) exactly, without a trailing newline; exits 3 when the object or the annotation is missing.
+func annotation(args []string) int {
+	if len(args) != 4 {
+		fmt.Fprintln(os.Stderr, "usage: argocd-discovery annotation FILE KIND NAME KEY")
+		return 2
+	}
+	objs, code := readObjects(args[:1])
+	if code != 0 {
+		return code
+	}
+	for _, u := range objs {
+		if u.GetKind() == args[1] && u.GetName() == args[2] {
+			v, ok := u.GetAnnotations()[args[3]]
+			if !ok {
+				fmt.Fprintf(os.Stderr, "%s %s has no annotation %s\n", args[1], args[2], args[3])
+				return 3
+			}
+			fmt.Print(v)
+			return 0
+		}
+	}
+	fmt.Fprintf(os.Stderr, "no %s %s in %s\n", args[1], args[2], args[0])
+	return 3
+}
+
+// readObjects reads the objects of a YAML stream: the file args[0], or stdin.
+func readObjects(args []string) ([]*unstructured.Unstructured, int) {
 	in := io.Reader(os.Stdin)
 	if len(args) > 0 {
 		f, err := os.Open(args[0])
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
-			return 1
+			return nil, 1
 		}
 		defer f.Close()
 		in = f
@@ -178,13 +213,13 @@ func norm(args []string) int {
 			break
 		} else if err != nil {
 			fmt.Fprintln(os.Stderr, err)
-			return 1
+			return nil, 1
 		}
 		if len(u.Object) > 0 {
 			objs = append(objs, u)
 		}
 	}
-	return printYAML(os.Stdout, objs)
+	return objs, 0
 }
 
 // printYAML prints objects in their order, as YAML with sorted keys, `---` between them.

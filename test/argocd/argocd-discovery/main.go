@@ -24,6 +24,9 @@
 //
 //	argocd-discovery norm [FILE]
 //	    A YAML stream printed as `generate` prints objects (to compare with `kustomize build`).
+//
+//	argocd-discovery annotation FILE KIND NAME KEY
+//	    One annotation of one object in a YAML stream, exactly (e.g. rabbitmq-krm.dev/warnings in generate's output).
 package main
 
 import (
@@ -55,7 +58,7 @@ func (e *envFlags) Set(v string) error { *e = append(*e, v); return nil }
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: argocd-discovery cmp-server -config-dir-path DIR | match -repo DIR -app PATH [-plugin NAME] | generate -repo-url URL -root DIR -app PATH [-plugin NAME] | norm [FILE]")
+		fmt.Fprintln(os.Stderr, "usage: argocd-discovery cmp-server -config-dir-path DIR | match -repo DIR -app PATH [-plugin NAME] | generate -repo-url URL -root DIR -app PATH [-plugin NAME] | norm [FILE] | annotation FILE KIND NAME KEY")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
@@ -67,6 +70,8 @@ func main() {
 		os.Exit(generate(os.Args[2:]))
 	case "norm":
 		os.Exit(norm(os.Args[2:]))
+	case "annotation":
+		os.Exit(annotation(os.Args[2:]))
 	default:
 		fmt.Fprintf(os.Stderr, "argocd-discovery: unknown command %q\n", os.Args[1])
 		os.Exit(2)
