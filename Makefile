@@ -8,7 +8,7 @@ VERSION ?= $(shell bash hack/version.sh)
 GO_LDFLAGS := -s -w -X main.version=$(VERSION)
 GO_SOURCES := $(shell find fn -name '*.go' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: build render test test-unit test-kustomize golden bench clean schema fuzz test-fuzz
+.PHONY: build render test test-unit test-kustomize golden bench clean schema fuzz test-fuzz confschema check-confschema
 
 build: $(BIN)
 
@@ -29,6 +29,17 @@ golden: build
 # (go test ./schema fails while it is stale).
 schema:
 	go run ./hack/schemagen
+
+# Regenerate fn/rabbitconf/confschema/keys.tsv, the rabbitmq.conf keys of every series, from
+# RabbitMQ's schema files (needs escript, the Debian packages test/cluster/images.sh caches
+# and a rabbitmq-server git mirror: hack/confschema/generate.sh); check-confschema fails
+# when the embedded file differs from what the sources give.
+confschema:
+	nice bash hack/confschema/generate.sh
+
+check-confschema:
+	tmp=$$(mktemp); trap 'rm -f $$tmp' EXIT; nice bash hack/confschema/generate.sh $$tmp; \
+	  diff -u fn/rabbitconf/confschema/keys.tsv $$tmp || { echo "keys.tsv is stale: make confschema" >&2; exit 1; }
 
 test-unit:
 	go vet ./...
