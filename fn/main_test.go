@@ -99,7 +99,8 @@ func collectJSONFields(t reflect.Type, out *[]string) {
 	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
 		t = t.Elem()
 	}
-	if t.Kind() != reflect.Struct {
+	// Kubernetes' own types (spec.env's EnvVar) are documented by Kubernetes.
+	if t.Kind() != reflect.Struct || t.PkgPath() != reflect.TypeOf(v1alpha1.Spec{}).PkgPath() {
 		return
 	}
 	for i := 0; i < t.NumField(); i++ {

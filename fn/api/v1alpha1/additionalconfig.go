@@ -1,0 +1,135 @@
+package v1alpha1
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/rabbitconf/confschema"
+)
+
+// AdditionalConfig is rabbitmq.conf text. In the config it is a multi-line string, or a map
+// of key: value that decoding turns into sorted "key = value" lines.
+type AdditionalConfig string
+
+func (a *AdditionalConfig) UnmarshalJSON(data []byte) error {
+	if !bytes.HasPrefix(data, []byte("{")) {
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return &json.UnmarshalTypeError{Value: jsonKind(data), Type: reflect.TypeOf(*a)}
+		}
+		*a = AdditionalConfig(s)
+		return nil
+	}
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber() // keep 3600000 as written, not 3.6e+06
+	if err := dec.Decode(&m); err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		switch v := m[k].(type) {
+		case string, json.Number, bool:
+			fmt.Fprintf(&b, "%s = %v\n", k, v)
+		default:
+			// A nested map or list: rabbitmq.conf keys are dotted paths with scalar values.
+			return &json.UnmarshalTypeError{Value: "object", Type: reflect.TypeOf(*a)}
+		}
+	}
+	*a = AdditionalConfig(b.String())
+	return nil
+}
+
+// ConfLine is one key = value line of rabbitmq.conf.
+type ConfLine struct {
+	Number     int // 1-based line of the text
+	Key, Value string
+}
+
+// confKeyPattern is a rabbitmq.conf key: dot-separated words.
+var confKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`)
+
+// Lines reads the key = value lines, skipping blank lines and # comments; each problem is a
+// message naming its line.
+func (a AdditionalConfig) Lines() ([]ConfLine, []string) {
+	var lines []ConfLine
+	var problems []string
+	for i, text := range strings.Split(string(a), "\n") {
+		text = strings.TrimSpace(text)
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		key, value, ok := strings.Cut(text, "=")
+		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
+		switch {
+		case !ok || value == "":
+			problems = append(problems, fmt.Sprintf("line %d (%q) is not key = value, e.g. channel_max = 1024", i+1, text))
+		case !confKeyPattern.MatchString(key):
+			problems = append(problems, fmt.Sprintf("line %d: %q is not a rabbitmq.conf key: keys are dot-separated words, e.g. log.console.level", i+1, key))
+		case strings.Contains(value, "#"):
+			problems = append(problems, fmt.Sprintf("line %d: the value of %s contains '#', where rabbitmq.conf starts a comment: set it in spec.advancedConfig", i+1, key))
+		default:
+			lines = append(lines, ConfLine{Number: i + 1, Key: key, Value: value})
+		}
+	}
+	return lines, problems
+}
+
+// validateAdditionalConfig checks every line against the schema of the config's series.
+func (c *RabbitMQCluster) validateAdditionalConfig(errs *field.ErrorList) {
+	const p = "spec.additionalConfig"
+	lines, problems := c.Spec.AdditionalConfig.Lines()
+	for _, msg := range problems {
+		add(errs, p, "%s", msg)
+	}
+	series, err := ParseSeries(c.Spec.Version)
+	if err != nil || len(lines) == 0 {
+		return
+	}
+	schema, ok := confschema.For(series.String())
+	if !ok {
+		return // validateVersion reports a series outside the known ones
+	}
+	seen := map[string]int{}
+	for _, l := range lines {
+		if first, dup := seen[l.Key]; dup {
+			add(errs, p, "line %d sets %s again (first on line %d): keep one", l.Number, l.Key, first)
+			continue
+		}
+		seen[l.Key] = l.Number
+		m, known := schema.Lookup(l.Key)
+		if !known {
+			add(errs, p, "line %d: %s is not a rabbitmq.conf key of RabbitMQ %s%s", l.Number, l.Key, series, suggestKey(schema, l.Key))
+			continue
+		}
+		if want := m.Check(l.Value); want != "" {
+			add(errs, p, "line %d: %s = %s is refused by RabbitMQ %s: want %s", l.Number, l.Key, l.Value, series, want)
+		}
+	}
+}
+
+// suggestKey names the valid key nearest to an unknown one, with $var segments filled in
+// from what the user wrote.
+func suggestKey(schema *confschema.Schema, key string) string {
+	candidates := make([]string, 0, len(schema.Keys()))
+	for _, k := range schema.Keys() {
+		candidates = append(candidates, confschema.Instantiate(k, key))
+	}
+	if best := closest(key, candidates, 1+len(key)/4); best != "" {
+		return "; did you mean " + strconv.Quote(best) + "?"
+	}
+	return " (the keys are listed at https://www.rabbitmq.com/docs/configure#config-items)"
+}
