@@ -115,7 +115,8 @@ func (c *RabbitMQCluster) validateAdditionalConfig(errs *field.ErrorList) {
 			add(errs, p, "line %d: %s is not a rabbitmq.conf key of RabbitMQ %s%s", l.Number, l.Key, series, suggestKey(schema, l.Key))
 			continue
 		}
-		if want := m.Check(l.Value); want != "" {
+		// The node expands $(VAR) from its environment (spec.env) before it checks the type.
+		if want := m.Check(l.Value); want != "" && !strings.Contains(l.Value, "$(") {
 			add(errs, p, "line %d: %s = %s is refused by RabbitMQ %s: want %s", l.Number, l.Key, l.Value, series, want)
 		}
 	}

@@ -46,6 +46,7 @@ func TestOverridesAccepted(t *testing.T) {
 		"  additionalConfig: |\n    # comment\n\n    channel_max = 1024\n",
 		"  additionalConfig: {queue_leader_locator: client-local, disk_free_limit.relative: 1.5, log.console.level: debug}",
 		"  additionalConfig: {vm_memory_high_watermark.relative: 0.6, consumer_timeout: 3600000, heartbeat: 30}",
+		"  additionalConfig: 'channel_max = $(CHANNEL_MAX)'\n  env: [{name: CHANNEL_MAX, value: \"64\"}]",
 		"  advancedConfig: |\n    [{rabbit, [{credit_flow_default_credit, {400, 200}}]}].\n  defaultUser: {secretName: admin}",
 		"  env: [{name: ERL_MAX_PORTS, value: \"65536\"}, {name: X, valueFrom: {secretKeyRef: {name: s, key: k}}}]",
 		"  discovery: {mode: etcd, etcd: {deploy: true}}\n  env: [{name: K8S_HOSTNAME_SUFFIX, value: x}]", // not set for etcd discovery
