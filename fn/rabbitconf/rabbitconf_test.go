@@ -94,13 +94,11 @@ func TestWrittenKeysAreInTheSchema(t *testing.T) {
 			}
 			c.Default()
 			schema, _ := confschema.For(series)
-			lines, problems := v1alpha1.AdditionalConfig(Build(c).RabbitmqConf).Lines()
-			if len(problems) > 0 {
-				t.Errorf("%s %s: %v", series, mode, problems)
-			}
-			for _, l := range lines {
+			for _, l := range v1alpha1.AdditionalConfig(Build(c).RabbitmqConf).Lines() {
 				m, ok := schema.Lookup(l.Key)
-				if !ok {
+				if l.Problem != "" {
+					t.Errorf("%s %s: line %d: %s", series, mode, l.Number, l.Problem)
+				} else if !ok {
 					t.Errorf("%s %s: %s is not a key of the series", series, mode, l.Key)
 				} else if want := m.Check(l.Value); want != "" {
 					t.Errorf("%s %s: %s = %s: want %s", series, mode, l.Key, l.Value, want)

@@ -57,68 +57,67 @@ func (a *AdditionalConfig) UnmarshalJSON(data []byte) error {
 type ConfLine struct {
 	Number     int // 1-based line of the text
 	Key, Value string
+	// Problem says why the line is not a usable key = value line ("" when it is).
+	Problem string
 }
 
 // confKeyPattern is a rabbitmq.conf key: dot-separated words.
 var confKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`)
 
-// Lines reads the key = value lines, skipping blank lines and # comments; each problem is a
-// message naming its line.
-func (a AdditionalConfig) Lines() ([]ConfLine, []string) {
+// Lines reads the lines that are not blank or # comments, in order.
+func (a AdditionalConfig) Lines() []ConfLine {
 	var lines []ConfLine
-	var problems []string
 	for i, text := range strings.Split(string(a), "\n") {
 		text = strings.TrimSpace(text)
 		if text == "" || strings.HasPrefix(text, "#") {
 			continue
 		}
 		key, value, ok := strings.Cut(text, "=")
-		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
+		l := ConfLine{Number: i + 1, Key: strings.TrimSpace(key), Value: strings.TrimSpace(value)}
 		switch {
-		case !ok || value == "":
-			problems = append(problems, fmt.Sprintf("line %d (%q) is not key = value, e.g. channel_max = 1024", i+1, text))
-		case !confKeyPattern.MatchString(key):
-			problems = append(problems, fmt.Sprintf("line %d: %q is not a rabbitmq.conf key: keys are dot-separated words, e.g. log.console.level", i+1, key))
-		case strings.Contains(value, "#"):
-			problems = append(problems, fmt.Sprintf("line %d: the value of %s contains '#', where rabbitmq.conf starts a comment: set it in spec.advancedConfig", i+1, key))
-		default:
-			lines = append(lines, ConfLine{Number: i + 1, Key: key, Value: value})
+		case !ok || l.Value == "":
+			l.Problem = fmt.Sprintf("%q is not key = value, e.g. channel_max = 1024", text)
+		case !confKeyPattern.MatchString(l.Key):
+			l.Problem = fmt.Sprintf("%q is not a rabbitmq.conf key: keys are dot-separated words, e.g. log.console.level", l.Key)
+		case strings.Contains(l.Value, "#"):
+			l.Problem = fmt.Sprintf("the value of %s contains '#', where rabbitmq.conf starts a comment: set it in spec.advancedConfig", l.Key)
 		}
+		lines = append(lines, l)
 	}
-	return lines, problems
+	return lines
 }
 
 // validateAdditionalConfig checks every line against the schema of the config's series.
 func (c *RabbitMQCluster) validateAdditionalConfig(errs *field.ErrorList) {
 	const p = "spec.additionalConfig"
-	lines, problems := c.Spec.AdditionalConfig.Lines()
-	for _, msg := range problems {
-		add(errs, p, "%s", msg)
-	}
 	series, err := ParseSeries(c.Spec.Version)
-	if err != nil || len(lines) == 0 {
+	schema, known := confschema.For(series.String())
+	seen := map[string]int{}
+	for _, l := range c.Spec.AdditionalConfig.Lines() {
+		switch first, dup := seen[l.Key]; {
+		case l.Problem != "":
+			add(errs, p, "line %d: %s", l.Number, l.Problem)
+		case err != nil || !known:
+			// validateVersion reports a version outside the known series.
+		case dup:
+			add(errs, p, "line %d sets %s again (first on line %d): keep one", l.Number, l.Key, first)
+		default:
+			seen[l.Key] = l.Number
+			c.checkConfLine(errs, schema, series, l)
+		}
+	}
+}
+
+func (c *RabbitMQCluster) checkConfLine(errs *field.ErrorList, schema *confschema.Schema, series Series, l ConfLine) {
+	const p = "spec.additionalConfig"
+	m, known := schema.Lookup(l.Key)
+	if !known {
+		add(errs, p, "line %d: %s is not a rabbitmq.conf key of RabbitMQ %s%s", l.Number, l.Key, series, suggestKey(schema, l.Key))
 		return
 	}
-	schema, ok := confschema.For(series.String())
-	if !ok {
-		return // validateVersion reports a series outside the known ones
-	}
-	seen := map[string]int{}
-	for _, l := range lines {
-		if first, dup := seen[l.Key]; dup {
-			add(errs, p, "line %d sets %s again (first on line %d): keep one", l.Number, l.Key, first)
-			continue
-		}
-		seen[l.Key] = l.Number
-		m, known := schema.Lookup(l.Key)
-		if !known {
-			add(errs, p, "line %d: %s is not a rabbitmq.conf key of RabbitMQ %s%s", l.Number, l.Key, series, suggestKey(schema, l.Key))
-			continue
-		}
-		// The node expands $(VAR) from its environment (spec.env) before it checks the type.
-		if want := m.Check(l.Value); want != "" && !strings.Contains(l.Value, "$(") {
-			add(errs, p, "line %d: %s = %s is refused by RabbitMQ %s: want %s", l.Number, l.Key, l.Value, series, want)
-		}
+	// The node expands $(VAR) from its environment (spec.env) before it checks the type.
+	if want := m.Check(l.Value); want != "" && !strings.Contains(l.Value, "$(") {
+		add(errs, p, "line %d: %s = %s is refused by RabbitMQ %s: want %s", l.Number, l.Key, l.Value, series, want)
 	}
 }
 

@@ -24,7 +24,7 @@ func TestOverridesRefused(t *testing.T) {
 		{"  additionalConfig: {channel_max: lots}", "line 1: channel_max = lots is refused by RabbitMQ 4.2: want an integer"},
 		{"  additionalConfig: {log.console.formatter.single_line: 'true'}", "want one of on, off"},
 		{"  additionalConfig: |\n    channel_max = 1\n    channel_max = 2", "line 2 sets channel_max again (first on line 1)"},
-		{"  additionalConfig: 'just words'", `line 1 ("just words") is not key = value`},
+		{"  additionalConfig: 'just words'", `line 1: "just words" is not key = value`},
 		{"  additionalConfig: {log: {console: {level: debug}}}", "spec.additionalConfig: is a map: want rabbitmq.conf lines"},
 		{"  additionalConfig: 'listeners.tcp.other = 5673'", "line 1: listeners.tcp.other is set by rabbitmq-krm (listeners.tcp.default): spec.tls decides the listeners"},
 		{"  additionalConfig: 'cluster_formation.k8s.port = 443'", "(cluster_formation.*): spec.discovery decides peer discovery"},

@@ -41,8 +41,7 @@ func (c *RabbitMQCluster) validateOwnership(errs *field.ErrorList) {
 	series, _ := ParseSeries(c.Spec.Version)
 	schema, _ := confschema.For(series.String())
 	targets := ownedTargets(schema, owned.ConfKeys)
-	lines, _ := c.Spec.AdditionalConfig.Lines()
-	for _, l := range lines {
+	for _, l := range c.Spec.AdditionalConfig.Lines() {
 		m, _ := schema.Lookup(l.Key)
 		if o, ok := targets.find(l.Key, m.Target); ok {
 			add(errs, "spec.additionalConfig", "line %d: %s is set by rabbitmq-krm (%s): %s; remove the line", l.Number, l.Key, o.Key, o.Owner)
