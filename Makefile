@@ -63,7 +63,7 @@ test: test-unit test-kustomize test-fuzz $(E2E_TESTS)
 # package's testdata/fuzz/<Target>/, and plain `go test` replays it from then on. Minimizing
 # each new input for the default 60s left the workers idle most of the time; 5s is plenty.
 FUZZTIME ?= 10s
-FUZZ_TARGETS := ./fn/api/v1alpha1:FuzzDecode ./fn:FuzzRender ./fn/krm:FuzzExecute
+FUZZ_TARGETS := ./fn/api/v1alpha1:FuzzDecode ./fn:FuzzRender ./fn/krm:FuzzExecute ./fn/rabbitconf/erlterms:FuzzParse
 run-fuzz = for t in $(FUZZ_TARGETS); do go test "$${t%%:*}" -run '^$$' -fuzz "^$${t\#\#*:}$$" -fuzztime $(1) -fuzzminimizetime 5s; done
 
 fuzz:

@@ -99,6 +99,9 @@ func (s *Schema) Keys() []string { return s.keys }
 // Lookup finds the mapping of a key: the key itself, else the pattern with the fewest $var
 // segments that matches it (cuttlefish prefers the most specific mapping).
 func (s *Schema) Lookup(key string) (Mapping, bool) {
+	if s == nil { // a series without data: nothing is known
+		return Mapping{}, false
+	}
 	if m, ok := s.exact[key]; ok {
 		return m, true
 	}

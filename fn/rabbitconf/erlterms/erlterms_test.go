@@ -46,3 +46,24 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 }
+
+// Parse never panics, and what it accepts has its offsets inside the text.
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{`[{rabbit, [{a, "x]"}, {b, $]}, {c, <<"y">>}]}].`, "[\n% c\n].", `['q\'', $\x{41}].`, `[{a, [}].`, `$`, `"\`} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		cfg, err := Parse(text)
+		if err != nil {
+			return
+		}
+		for _, a := range cfg.Apps {
+			if a.ListEnd > len(text) || a.ListStart > a.ListEnd && a.ListEnd != 0 {
+				t.Fatalf("app %+v outside the text", a)
+			}
+		}
+		if text[cfg.Start] != '[' || text[cfg.End] != ']' {
+			t.Fatalf("Start %d End %d do not point at the list", cfg.Start, cfg.End)
+		}
+	})
+}
