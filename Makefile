@@ -8,7 +8,7 @@ VERSION ?= $(shell bash hack/version.sh)
 GO_LDFLAGS := -s -w -X main.version=$(VERSION)
 GO_SOURCES := $(shell find fn -name '*.go' -not -name '*_test.go') go.mod go.sum
 
-.PHONY: build render test test-unit test-kustomize golden bench clean schema fuzz test-fuzz
+.PHONY: build render test test-unit test-kustomize golden bench clean schema fuzz test-fuzz confschema check-confschema
 
 build: $(BIN)
 
@@ -30,6 +30,17 @@ golden: build
 # (go test ./schema fails while it is stale).
 schema:
 	go run ./hack/schemagen
+
+# Regenerate fn/rabbitconf/confschema/keys.tsv, the rabbitmq.conf keys of every series, from
+# RabbitMQ's schema files (needs escript, the Debian packages test/cluster/images.sh caches
+# and a rabbitmq-server git mirror: hack/confschema/generate.sh); check-confschema fails
+# when the embedded file differs from what the sources give.
+confschema:
+	nice bash hack/confschema/generate.sh
+
+check-confschema:
+	tmp=$$(mktemp); trap 'rm -f $$tmp' EXIT; nice bash hack/confschema/generate.sh $$tmp; \
+	  diff -u fn/rabbitconf/confschema/keys.tsv $$tmp || { echo "keys.tsv is stale: make confschema" >&2; exit 1; }
 
 test-unit:
 	go vet ./...
@@ -53,7 +64,7 @@ test: test-unit test-kustomize test-fuzz $(E2E_TESTS)
 # package's testdata/fuzz/<Target>/, and plain `go test` replays it from then on. Minimizing
 # each new input for the default 60s left the workers idle most of the time; 5s is plenty.
 FUZZTIME ?= 10s
-FUZZ_TARGETS := ./fn/api/v1alpha1:FuzzDecode ./fn:FuzzRender ./fn/krm:FuzzExecute
+FUZZ_TARGETS := ./fn/api/v1alpha1:FuzzDecode ./fn:FuzzRender ./fn/krm:FuzzExecute ./fn/rabbitconf/erlterms:FuzzParse
 run-fuzz = for t in $(FUZZ_TARGETS); do go test "$${t%%:*}" -run '^$$' -fuzz "^$${t\#\#*:}$$" -fuzztime $(1) -fuzzminimizetime 5s; done
 
 fuzz:

@@ -99,7 +99,8 @@ func collectJSONFields(t reflect.Type, out *[]string) {
 	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
 		t = t.Elem()
 	}
-	if t.Kind() != reflect.Struct {
+	// Kubernetes' own types (spec.env's EnvVar) are documented by Kubernetes.
+	if t.Kind() != reflect.Struct || t.PkgPath() != reflect.TypeOf(v1alpha1.Spec{}).PkgPath() {
 		return
 	}
 	for i := 0; i < t.NumField(); i++ {
@@ -133,5 +134,25 @@ func TestReadmeErrorExample(t *testing.T) {
 	}
 	if want := block("errors"); stderr.String() != want {
 		t.Errorf("the README shows:\n%s\nthe command prints:\n%s", want, stderr.String())
+	}
+}
+
+// The README's additionalConfig error examples are lines of the golden error outputs it names.
+func TestReadmeOverrideErrors(t *testing.T) {
+	readme := readFileT(t, "../README.md")
+	_, after, ok := strings.Cut(readme, "<!-- readme-golden-errors: ")
+	if !ok {
+		t.Fatal("README has no readme-golden-errors block")
+	}
+	header, rest, _ := strings.Cut(after, " -->\n```\n")
+	block, _, _ := strings.Cut(rest, "```")
+	var golden string
+	for _, c := range strings.Fields(header) {
+		golden += readFileT(t, "../testdata/golden/"+c+"/want-error.txt")
+	}
+	for _, line := range strings.Split(strings.TrimSpace(block), "\n") {
+		if !strings.Contains(golden, " "+line+"\n") {
+			t.Errorf("README error example not in the goldens %s: %s", header, line)
+		}
 	}
 }

@@ -207,6 +207,16 @@ func quantityValue() rule {
 	}
 }
 
+// confLines accepts what v1alpha1.AdditionalConfig does: rabbitmq.conf text, or a map of
+// keys to strings, numbers or booleans.
+func confLines() rule {
+	return func(s *jsonschema.Schema) {
+		s.Type = ""
+		scalar := &jsonschema.Schema{AnyOf: []*jsonschema.Schema{{Type: "string"}, {Type: "number"}, {Type: "boolean"}}}
+		s.AnyOf = []*jsonschema.Schema{{Type: "string"}, {Type: "object", AdditionalProperties: scalar}}
+	}
+}
+
 func enum[T any](values ...T) rule {
 	return func(s *jsonschema.Schema) {
 		s.Enum = nil
@@ -312,6 +322,8 @@ var rules = map[string][]rule{
 	"spec.tls.secretName":                   subdomain("rabbitmq-tls"),
 	"spec.tls.caSecretName":                 subdomain("rabbitmq-ca"),
 	"spec.networkPolicy.clientNamespaces[]": {pattern(dns1123Label), maxLength(63), explain(namespaceLabel, "shop")},
+	"spec.additionalConfig":                 {confLines()},
+	"spec.env[]":                            {required("name")},
 	"spec.serviceMonitor.interval": {from(v1alpha1.ScrapeIntervalPattern), def(v1alpha1.DefaultScrapeInterval),
 		explain("Must be a Prometheus duration: hours, minutes, seconds and milliseconds in that order, e.g. 30s, 1m or 1m30s.", "30s", "1m")},
 }

@@ -35,10 +35,12 @@ const (
 	// subPath) is refreshed by the kubelet, so a restarted container reads the current size.
 	clusterSizeDir  = "/etc/rabbitmq-cluster-size"
 	clusterSizeFile = clusterSizeDir + "/" + keyReplicas
-	// advancedConfigFile holds the default user's credentials as Erlang terms: rabbitmq.conf
-	// would cut a password at '#', expand "$(...)" and trim spaces. conf.d loads *.conf only.
-	advancedConfigFile = confDir + "/advanced.config"
-	cookieFileName     = ".erlang.cookie"
+	// advancedConfigFile is spec.advancedConfig with the default user's credentials as Erlang
+	// terms: rabbitmq.conf would cut a password at '#', expand "$(...)" and trim spaces.
+	// conf.d loads *.conf only. The setup container writes it from the ConfigMap's template.
+	advancedConfigFile  = confDir + "/advanced.config"
+	advancedTemplateDir = "/etc/rabbitmq-krm/advanced"
+	cookieFileName      = ".erlang.cookie"
 
 	// SkipPreStopChecksLabel on a pod makes its preStop hook exit at once (for deliberate
 	// full-cluster shutdowns, where waiting for quorum can never succeed).
@@ -60,6 +62,7 @@ const (
 	volTLS              = "tls"
 	volTLSCA            = "tls-ca"
 	volCommunityPlugins = "community-plugins"
+	volAdvanced         = "advanced-config"
 )
 
 func (k *cluster) podTemplate() corev1.PodTemplateSpec {
@@ -156,9 +159,10 @@ func initResources(memory string) corev1.ResourceRequirements {
 //   - the cookie, copied from the Secret into HOME as a 0600 file: Erlang refuses a cookie
 //     file others can read, and the cookie must never be in env or args (visible in ps) nor
 //     on the shared data volume;
-//   - with spec.defaultUser, a 0600 conf.d/advanced.config with the default user's
-//     credentials read from its Secret (never in the ConfigMap), as Erlang binaries, so every
-//     character of a password arrives intact.
+//   - with spec.advancedConfig or spec.defaultUser, a 0600 conf.d/advanced.config: the
+//     ConfigMap's template with the default user's credentials put in from its Secret
+//     (never in the ConfigMap), as Erlang binaries, so every character of a password
+//     arrives intact.
 func (k *cluster) setupContainer() corev1.Container {
 	cookie := homeDir + "/" + cookieFileName
 	script := fmt.Sprintf("set -eu; cp %s/%s %s; chmod 600 %s", cookieSecret, cookieFileName, cookie, cookie)
@@ -167,14 +171,11 @@ func (k *cluster) setupContainer() corev1.Container {
 		{Name: volHome, MountPath: homeDir},
 		{Name: volConfD, MountPath: confDir},
 	}
+	if k.files.AdvancedConfig != "" {
+		script += "; " + k.advancedConfigScript()
+		mounts = append(mounts, corev1.VolumeMount{Name: volAdvanced, MountPath: advancedTemplateDir, ReadOnly: true})
+	}
 	if k.Spec.DefaultUser != nil {
-		// printf is a shell builtin and sed reads the files: the credentials never appear in a
-		// process's arguments. sed escapes \ and " for an Erlang string; the assignments make
-		// a failing sed fail the container (set -e). No /utf8: RabbitMQ reads the file as
-		// Latin-1, so plain binaries carry the Secret's bytes unchanged, UTF-8 or not.
-		script += fmt.Sprintf(`; umask 077; esc() { sed -e 's/[\\"]/\\&/g' "%[1]s/$1"; }; u=$(esc username); p=$(esc password); `+
-			`printf '[{rabbit, [{default_user, <<"%%s">>}, {default_pass, <<"%%s">>}]}].\n' "$u" "$p" > %[2]s`,
-			userSecret, advancedConfigFile)
 		mounts = append(mounts, corev1.VolumeMount{Name: volUser, MountPath: userSecret, ReadOnly: true})
 	}
 	return corev1.Container{
@@ -185,6 +186,22 @@ func (k *cluster) setupContainer() corev1.Container {
 		SecurityContext: containerSecurityContext(),
 		VolumeMounts:    mounts,
 	}
+}
+
+// advancedConfigScript copies the advanced.config template line by line (read -r keeps
+// backslashes and leading blanks), replacing the rabbitconf.DefaultUserMarker line with the
+// credentials and the rest of that line. printf is a shell builtin and sed reads the files:
+// the credentials never appear in a process's arguments. sed escapes \ and " for an Erlang
+// string; the assignments make a failing sed fail the container (set -e). No /utf8: RabbitMQ
+// reads the file as Latin-1, so plain binaries carry the Secret's bytes unchanged.
+func (k *cluster) advancedConfigScript() string {
+	script := "umask 077; "
+	if k.Spec.DefaultUser != nil {
+		script += fmt.Sprintf(`esc() { sed -e 's/[\\"]/\\&/g' "%s/$1"; }; u=$(esc username); p=$(esc password); `, userSecret)
+	}
+	return script + fmt.Sprintf(`m='%s'; while IFS= read -r l; do case "$l" in "$m"*) `+
+		`printf '{default_user, <<"%%s">>}, {default_pass, <<"%%s">>}%%s\n' "$u" "$p" "${l#"$m"}" ;; *) printf '%%s\n' "$l" ;; esac; done < %s/%s > %s`,
+		rabbitconf.DefaultUserMarker, advancedTemplateDir, keyAdvancedConfig, advancedConfigFile)
 }
 
 func (k *cluster) rabbitmqContainer() corev1.Container {
@@ -263,8 +280,14 @@ func containerPort(name string, port int32) corev1.ContainerPort {
 	return corev1.ContainerPort{Name: name, ContainerPort: port, Protocol: corev1.ProtocolTCP}
 }
 
-// env defines every variable before a later one refers to it as $(VAR).
+// env defines every variable before a later one refers to it as $(VAR); spec.env comes
+// last, so it may refer to the function's own.
 func (k *cluster) env() []corev1.EnvVar {
+	return append(k.ownEnv(), k.Spec.Env...)
+}
+
+// ownEnv are the variables the function sets (Validate refuses them in spec.env).
+func (k *cluster) ownEnv() []corev1.EnvVar {
 	fqdnSuffix := k.nodeSuffix()
 	env := []corev1.EnvVar{
 		fieldEnv("MY_POD_NAME", "metadata.name"),
@@ -280,7 +303,7 @@ func (k *cluster) env() []corev1.EnvVar {
 		corev1.EnvVar{Name: "RABBITMQ_MNESIA_BASE", Value: dataDir + "/$(MY_POD_NAME)"},
 		corev1.EnvVar{Name: "RABBITMQ_ENABLED_PLUGINS_FILE", Value: pluginsDir + "/" + keyEnabledPlugins},
 	)
-	if k.Spec.DefaultUser != nil {
+	if k.files.AdvancedConfig != "" {
 		env = append(env, corev1.EnvVar{Name: "RABBITMQ_ADVANCED_CONFIG_FILE", Value: advancedConfigFile})
 	}
 	if len(k.Spec.CommunityPlugins) > 0 {
@@ -315,6 +338,9 @@ func (k *cluster) volumes() []corev1.Volume {
 				FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: fmt.Sprintf("metadata.labels['%s']", SkipPreStopChecksLabel)},
 			}},
 		}}},
+	}
+	if k.files.AdvancedConfig != "" {
+		vols = append(vols, k.configMapVolume(volAdvanced, keyAdvancedConfig, keyAdvancedConfig))
 	}
 	if u := k.Spec.DefaultUser; u != nil {
 		vols = append(vols, secretVolume(volUser, u.SecretName, []corev1.KeyToPath{{Key: "username", Path: "username"}, {Key: "password", Path: "password"}}))

@@ -38,9 +38,13 @@ type cluster struct {
 	files  rabbitconf.Files
 }
 
+func newCluster(c *v1alpha1.RabbitMQCluster) *cluster {
+	return &cluster{RabbitMQCluster: c, names: names.For(c), series: c.Series(), files: rabbitconf.Build(c)}
+}
+
 // Render builds the manifest set of a defaulted, validated config.
 func Render(c *v1alpha1.RabbitMQCluster) Output {
-	k := &cluster{RabbitMQCluster: c, names: names.For(c), series: c.Series(), files: rabbitconf.Build(c)}
+	k := newCluster(c)
 	var objs []Object
 	add := func(o ...Object) { objs = append(objs, o...) }
 	if c.Spec.CreateNamespace {

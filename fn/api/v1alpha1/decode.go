@@ -142,6 +142,8 @@ func describeType(goType string) string {
 		return "an integer"
 	case goType == "bool":
 		return "true or false"
+	case strings.HasSuffix(goType, "AdditionalConfig"):
+		return "rabbitmq.conf lines (a multi-line string) or a map of key: value with a string, number or boolean value"
 	case strings.HasSuffix(goType, "Quantity"):
 		return "a quantity such as 500m, 2 or 10Gi"
 	case goType == "string", strings.HasSuffix(goType, "Mode"):
@@ -223,9 +225,14 @@ func collectFields(t reflect.Type, names *[]string) {
 
 // suggestField returns the known field closest to the unknown one's last segment, if close.
 func suggestField(field string) string {
-	name := field[strings.LastIndex(field, ".")+1:]
-	best, bestDist := "", 3
-	for _, k := range knownFields(parentPath(field)) {
+	return closest(field[strings.LastIndex(field, ".")+1:], knownFields(parentPath(field)), 3)
+}
+
+// closest is the did-you-mean of error messages: the candidate equal to name but for case,
+// else the one nearest to it by edit distance if that is below limit ("" when none is).
+func closest(name string, candidates []string, limit int) string {
+	best, bestDist := "", limit
+	for _, k := range candidates {
 		if strings.EqualFold(k, name) {
 			return k
 		}

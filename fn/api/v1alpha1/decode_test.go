@@ -10,7 +10,7 @@ func TestDecodeSuggestsFieldNames(t *testing.T) {
 		{"spec:\n  replcas: 3\n", "spec.replcas", `did you mean "replicas"`},
 		{"spec:\n  Replicas: 3\n", "spec.Replicas", `did you mean "replicas"`},
 		{"spec:\n  exposure:\n    nodeports: {}\n", "spec.exposure.nodeports", `did you mean "nodePorts"`},
-		{"spec:\n  zzz: 1\n", "spec.zzz", "valid fields here: clusterDomain, communityPlugins, createNamespace"},
+		{"spec:\n  zzz: 1\n", "spec.zzz", "valid fields here: additionalConfig, advancedConfig, clusterDomain"},
 	} {
 		_, errs := Decode([]byte("apiVersion: rabbitmq-krm.dev/v1alpha1\nkind: RabbitMQCluster\nmetadata: {name: r}\n" + tc.yaml))
 		if len(errs) != 1 || errs[0].Field != tc.field || !strings.Contains(errs[0].Detail, tc.want) {

@@ -6,6 +6,7 @@
 package v1alpha1
 
 import (
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -88,6 +89,41 @@ type Spec struct {
 	// TerminationGracePeriodSeconds bounds the graceful shutdown (default 1800): the preStop
 	// hook waits up to this long for quorum queues to keep a majority, then drains the node.
 	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
+	// AdditionalConfig adds rabbitmq.conf lines, either as the file's own text (a multi-line
+	// string, in the user's order; # comments allowed) or as a map of key: value (sorted by
+	// key; easy to patch with kustomize), e.g.
+	//   additionalConfig: |
+	//     channel_max = 1024
+	//     log.console.formatter = json
+	// Every key and value is checked against the schema of the series in spec.version (the
+	// broker refuses to boot on an unknown key or a value of the wrong type): an unknown key
+	// is an error naming the nearest valid one. Keys the function sets (listeners, peer
+	// discovery, memory and logging to the console) are refused with the field that controls
+	// them; the defaults it chooses (queue_leader_locator, cluster_partition_handling,
+	// disk_free_limit, log.console.level) give way to a line here. A change restarts the
+	// pods. A value cannot contain '#' (rabbitmq.conf starts a comment there): put such
+	// values in advancedConfig. Keys of community plugins are not in the schema: configure
+	// those plugins in advancedConfig.
+	AdditionalConfig AdditionalConfig `json:"additionalConfig,omitempty"`
+	// AdvancedConfig is advanced.config: Erlang terms for what rabbitmq.conf cannot express,
+	// a list of {Application, [{Key, Value}, ...]} ending with a dot, e.g.
+	//   advancedConfig: |
+	//     [{rabbit, [{credit_flow_default_credit, {400, 200}}]}].
+	// RabbitMQ reads a single advanced.config, so the function writes one: these terms, with
+	// spec.defaultUser's credentials added to the rabbit entry by the setup init container.
+	// The text is checked for balanced brackets, strings and the final dot; default_user and
+	// default_pass are refused (use spec.defaultUser: the ConfigMap is no place for a
+	// password). Settings here override rabbitmq.conf. A change restarts the pods.
+	AdvancedConfig string `json:"advancedConfig,omitempty"`
+	// Env adds environment variables to the rabbitmq container, after the function's own, so
+	// a value may refer to $(MY_POD_NAME) and $(MY_POD_NAMESPACE). A variable the function
+	// sets (RABBITMQ_NODENAME, RABBITMQ_MNESIA_BASE, ...) is refused. Never put a secret in
+	// value (it lands in Git and in the StatefulSet): use valueFrom.secretKeyRef. Example:
+	//   env:
+	//     - {name: ERL_MAX_PORTS, value: "65536"}
+	//     - name: LDAP_PASSWORD
+	//       valueFrom: {secretKeyRef: {name: ldap, key: password}}
+	Env []corev1.EnvVar `json:"env,omitempty"`
 }
 
 // DiscoveryMode is the peer discovery backend.

@@ -56,6 +56,12 @@ func (c *RabbitMQCluster) Validate() field.ErrorList {
 	if g := *s.TerminationGracePeriodSeconds; g < MinTerminationGracePeriodSeconds {
 		add(&errs, "spec.terminationGracePeriodSeconds", "%d is too short to drain a node: use at least %d (default %d)", g, MinTerminationGracePeriodSeconds, DefaultTerminationGracePeriodSeconds)
 	}
+	c.validateAdditionalConfig(&errs)
+	validateAdvancedConfig(&errs, s.AdvancedConfig)
+	validateEnv(&errs, s.Env)
+	if len(errs) == 0 {
+		c.validateOwnership(&errs)
+	}
 	return errs
 }
 
