@@ -28,7 +28,7 @@ func TestDay2(t *testing.T) {
 		var d *deployment
 		runCase(t, "day2/"+series+"/deploy-flags-disabled", func(t *testing.T, note func(string, ...any)) {
 			var start time.Time
-			d, start = apply(t, cfg, true, asAfterAnUpgrade)
+			d, start = apply(t, cfg, caseOpts{keep: true, mutate: asAfterAnUpgrade})
 			if err := d.waitReady(6 * time.Minute); err != nil {
 				t.Fatal(err)
 			}
@@ -95,20 +95,26 @@ func imageChange(t *testing.T, d *deployment, note func(string, ...any)) {
 	}, keepFlagsEnv)
 	d.waitAllReplaced(t, uids, 20*time.Minute)
 	note("%d pods rolled to %s in %.1fs", d.replicas, image, time.Since(start).Seconds())
-	jobs := d.names("Job")
-	if len(jobs) != 1 {
-		t.Fatalf("rendered %d feature flag Jobs, want 1", len(jobs))
-	}
-	if out, err := kubectl(11*time.Minute, nil, "-n", d.namespace, "wait", "--for=condition=complete", "job/"+jobs[0], "--timeout=10m"); err != nil {
-		logs, _ := kubectl(time.Minute, nil, "-n", d.namespace, "logs", "job/"+jobs[0], "--tail=30")
-		t.Fatalf("feature flag Job %s did not complete: %v %s\n%s", jobs[0], err, out, logs)
-	}
-	note("Job %s complete %.1fs after apply", jobs[0], time.Since(start).Seconds())
+	d.waitFeatureFlagJob(t, 10*time.Minute)
+	note("feature flag Job complete %.1fs after apply", time.Since(start).Seconds())
 	if off := d.stableFlagsDisabled(t); len(off) > 0 {
 		t.Errorf("stable feature flags still disabled after the Job: %s", strings.Join(off, ", "))
 	}
 	d.assertFormed(t)
 	checkNoLoss(t, p, u, "upgrade", note)
+}
+
+// waitFeatureFlagJob waits until the rendered feature flag Job has completed.
+func (d *deployment) waitFeatureFlagJob(t *testing.T, timeout time.Duration) {
+	t.Helper()
+	jobs := d.names("Job")
+	if len(jobs) != 1 {
+		t.Fatalf("rendered %d feature flag Jobs, want 1", len(jobs))
+	}
+	if out, err := kubectl(timeout+time.Minute, nil, "-n", d.namespace, "wait", "--for=condition=complete", "job/"+jobs[0], "--timeout="+timeout.String()); err != nil {
+		logs, _ := kubectl(time.Minute, nil, "-n", d.namespace, "logs", "job/"+jobs[0], "--tail=30")
+		t.Fatalf("feature flag Job %s did not complete: %v %s\n%s", jobs[0], err, out, logs)
+	}
 }
 
 // keepFlagsEnv sets RABBITMQ_FEATURE_FLAGS; after the first boot it changes nothing, but keeping it makes the

@@ -44,6 +44,9 @@ func formation(cfg string) func(*testing.T, func(string, ...any)) {
 		d := deploy(t, cfg, note, caseOpts{})
 		d.assertFormed(t)
 		d.checkPods(t, note)
+		start := time.Now()
+		d.waitFeatureFlagJob(t, 5*time.Minute) // started with the brokers: enables the flags once all run
+		note("feature flag Job complete %.1fs after Ready", time.Since(start).Seconds())
 	}
 }
 

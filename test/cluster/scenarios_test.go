@@ -15,8 +15,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"sigs.k8s.io/yaml"
 )
 
 // TestScenarios runs, per series, the operational scenarios on one deployment (in this order, each its own
@@ -272,21 +270,7 @@ func rollingRestart(t *testing.T, d *deployment, note func(string, ...any)) {
 
 // withPlugin copies a config with one more entry in spec.plugins.
 func withPlugin(in, out, plugin string) error {
-	b, err := os.ReadFile(in)
-	if err != nil {
-		return err
-	}
-	var c map[string]any
-	if err := yaml.Unmarshal(b, &c); err != nil {
-		return err
-	}
-	spec := c["spec"].(map[string]any)
-	spec["plugins"] = append(list(spec["plugins"]), plugin)
-	b, err = yaml.Marshal(c)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(out, b, 0o644)
+	return withSpec(in, out, func(spec map[string]any) { spec["plugins"] = append(list(spec["plugins"]), plugin) })
 }
 
 // tlsDefaultUser: TLS-only listeners; amqps login with the Secret's credentials, verified against the CA;
