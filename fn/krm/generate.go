@@ -50,7 +50,7 @@ func generate(node *yaml.RNode, pkg []*yaml.RNode, guard *day2.Index, place bool
 			out.Objects = append(out.Objects, secret)
 		}
 	}
-	annotateWarnings(out.Objects, names.For(c).StatefulSet(), out.Warnings)
+	render.AnnotateWarnings(out.Objects, names.For(c).StatefulSet(), out.Warnings)
 	var results framework.Results
 	for _, w := range out.Warnings {
 		results = append(results, result(ref, file, framework.Warning, w.Field, w.Message))

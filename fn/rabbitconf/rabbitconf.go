@@ -261,6 +261,13 @@ func clusterFormation(d *document, c *v1alpha1.RabbitMQCluster, series v1alpha1.
 		d.owner = "spec.replicas sizes the cluster"
 		d.setAtFormation("cluster_formation.target_cluster_size_hint", c.Replicas())
 	}
+	nodeCleanup(d, c)
+	if !series.AtLeast(4, 3) {
+		d.setDefault("cluster_partition_handling", "pause_minority")
+	}
+}
+
+func nodeCleanup(d *document, c *v1alpha1.RabbitMQCluster) {
 	d.owner = "spec.discovery.forceNodeCleanup decides node cleanup"
 	switch {
 	case c.Spec.Discovery.ForceNodeCleanup:
@@ -270,9 +277,6 @@ func clusterFormation(d *document, c *v1alpha1.RabbitMQCluster, series v1alpha1.
 	case DiscoveryPlugin(c.Spec.Discovery.Mode) != "":
 		d.comment("Never remove nodes that are only restarting (forced cleanup would kick them out).")
 		d.set("cluster_formation.node_cleanup.only_log_warning", true)
-	}
-	if !series.AtLeast(4, 3) {
-		d.setDefault("cluster_partition_handling", "pause_minority")
 	}
 }
 

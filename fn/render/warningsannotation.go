@@ -1,12 +1,10 @@
-package krm
+package render
 
 import (
 	"maps"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
-
-	"github.com/rabbitmq-krm/rabbitmq-krm/fn/render"
 )
 
 // WarningsAnnotation carries a config's warnings on its StatefulSet, one "field: message" per
@@ -17,10 +15,10 @@ import (
 // where it is deployed. The same in every consumer: output does not depend on who runs us.
 const WarningsAnnotation = "rabbitmq-krm.dev/warnings"
 
-// annotateWarnings sets WarningsAnnotation on the cluster's StatefulSet (the one named like
+// AnnotateWarnings sets WarningsAnnotation on the cluster's StatefulSet (the one named like
 // the config; an etcd StatefulSet beside it is not the cluster). On the StatefulSet's own
 // metadata, never its pod template: a changed warning text must not restart the pods.
-func annotateWarnings(objs []render.Object, name string, warnings []render.Warning) {
+func AnnotateWarnings(objs []Object, name string, warnings []Warning) {
 	if len(warnings) == 0 {
 		return
 	}

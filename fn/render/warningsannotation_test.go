@@ -1,4 +1,4 @@
-package krm
+package render_test
 
 import (
 	"strings"
@@ -12,14 +12,14 @@ import (
 )
 
 // statefulSets renders config and returns its StatefulSets by name, annotated as generate does.
-func statefulSets(t *testing.T, config string) (map[string]*appsv1.StatefulSet, []render.Warning) {
+func annotatedStatefulSets(t *testing.T, config string) (map[string]*appsv1.StatefulSet, []render.Warning) {
 	t.Helper()
 	c, errs := v1alpha1.Load([]byte(config))
 	if len(errs) > 0 {
 		t.Fatalf("config: %v", errs)
 	}
 	out := render.Render(c)
-	annotateWarnings(out.Objects, names.For(c).StatefulSet(), out.Warnings)
+	render.AnnotateWarnings(out.Objects, names.For(c).StatefulSet(), out.Warnings)
 	sets := map[string]*appsv1.StatefulSet{}
 	for _, o := range out.Objects {
 		if s, ok := o.(*appsv1.StatefulSet); ok {
@@ -32,7 +32,7 @@ func statefulSets(t *testing.T, config string) (map[string]*appsv1.StatefulSet, 
 // The cluster's StatefulSet carries every warning; its pod template (a change would roll the
 // pods) and the deployed etcd's StatefulSet do not.
 func TestWarningsAnnotateTheClusterStatefulSetOnly(t *testing.T) {
-	sets, warnings := statefulSets(t, `apiVersion: rabbitmq-krm.dev/v1alpha1
+	sets, warnings := annotatedStatefulSets(t, `apiVersion: rabbitmq-krm.dev/v1alpha1
 kind: RabbitMQCluster
 metadata: {name: mq, namespace: ns}
 spec:
@@ -44,25 +44,25 @@ spec:
 	if len(warnings) != 2 {
 		t.Fatalf("want 2 warnings (even replicas, emptyDir), got %v", warnings)
 	}
-	got := sets["mq"].Annotations[WarningsAnnotation]
+	got := sets["mq"].Annotations[render.WarningsAnnotation]
 	want := "spec.replicas: " + warnings[0].Message + "\nspec.persistence.emptyDir: " + warnings[1].Message
 	if got != want {
 		t.Errorf("annotation:\n%s\nwant:\n%s", got, want)
 	}
-	if _, ok := sets["mq"].Spec.Template.Annotations[WarningsAnnotation]; ok {
+	if _, ok := sets["mq"].Spec.Template.Annotations[render.WarningsAnnotation]; ok {
 		t.Error("the pod template carries the warnings: a changed warning would restart the pods")
 	}
-	if e, ok := sets["mq-etcd"]; !ok || strings.Contains(e.Annotations[WarningsAnnotation], "spec.") {
+	if e, ok := sets["mq-etcd"]; !ok || strings.Contains(e.Annotations[render.WarningsAnnotation], "spec.") {
 		t.Errorf("the etcd StatefulSet is missing or carries the warnings: %v", e)
 	}
 }
 
 func TestNoWarningsNoAnnotation(t *testing.T) {
-	sets, warnings := statefulSets(t, "apiVersion: rabbitmq-krm.dev/v1alpha1\nkind: RabbitMQCluster\nmetadata: {name: mq}\n")
+	sets, warnings := annotatedStatefulSets(t, "apiVersion: rabbitmq-krm.dev/v1alpha1\nkind: RabbitMQCluster\nmetadata: {name: mq}\n")
 	if len(warnings) != 0 {
 		t.Fatalf("the default config warns: %v", warnings)
 	}
-	if _, ok := sets["mq"].Annotations[WarningsAnnotation]; ok {
+	if _, ok := sets["mq"].Annotations[render.WarningsAnnotation]; ok {
 		t.Error("annotation without warnings")
 	}
 }
