@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/krm"
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/render"
 )
 
 // kptConfig is a package's RabbitMQCluster file with spec lines (indented two spaces).
@@ -108,6 +109,23 @@ func TestScaleDownFromIsReportedOnceApplied(t *testing.T) {
 	stderr, code := rerender(t, cfg, cfg)
 	if code != 0 || !strings.Contains(stderr, "[warning]") || !strings.Contains(stderr, "remove scaleDownFrom") {
 		t.Errorf("exit %d, want a warning to remove scaleDownFrom:\n%s", code, stderr)
+	}
+}
+
+// Day-2 warnings are results only: in the StatefulSet's warnings annotation they would make the
+// next render change the package.
+func TestDay2WarningsStayOutOfTheAnnotation(t *testing.T) {
+	cfg := kptConfig("rabbitmq", "  replicas: 3\n  scaleDownFrom: 5\n")
+	items, _, _, _ := runFunction(t, resourceList(t, "", cfg))
+	var docs []string
+	for _, item := range items {
+		docs = append(docs, item.MustString())
+	}
+	again, _, _, code := runFunction(t, resourceList(t, "", docs...))
+	for _, item := range again {
+		if item.GetKind() == "StatefulSet" && strings.Contains(item.GetAnnotations()[render.WarningsAnnotation], "scaleDownFrom") {
+			t.Errorf("exit %d: the day-2 warning is in the StatefulSet's annotation: %q", code, item.GetAnnotations()[render.WarningsAnnotation])
+		}
 	}
 }
 

@@ -34,6 +34,9 @@ func generate(node *yaml.RNode, pkg []*yaml.RNode, guard *day2.Index, place bool
 		return nil, fieldResults(ref, file, errs)
 	}
 	out := render.Render(c)
+	// Before the day-2 warnings: those depend on the package's previous output, and in the
+	// annotation they would make a second kpt render change the package.
+	render.AnnotateWarnings(out.Objects, names.For(c).StatefulSet(), out.Warnings)
 	if pkg != nil {
 		errs, warnings := guard.Guard(c, out)
 		if len(errs) > 0 {
@@ -50,7 +53,6 @@ func generate(node *yaml.RNode, pkg []*yaml.RNode, guard *day2.Index, place bool
 			out.Objects = append(out.Objects, secret)
 		}
 	}
-	render.AnnotateWarnings(out.Objects, names.For(c).StatefulSet(), out.Warnings)
 	var results framework.Results
 	for _, w := range out.Warnings {
 		results = append(results, result(ref, file, framework.Warning, w.Field, w.Message))

@@ -103,7 +103,8 @@ func (k *cluster) featureFlagsPod() corev1.PodTemplateSpec {
 
 // featureFlagsScript waits until every node answers with the CLI's own version (the Job runs
 // the cluster's image), then enables all stable flags through node 0. Any failure, such as a
-// node still booting, is retried until the Job's deadline.
+// node still booting, is retried until the Job's deadline, every 30 s: each try starts a CLI VM
+// per node, which on the 2-core test node competed with the booting brokers.
 func (k *cluster) featureFlagsScript() string {
 	return fmt.Sprintf(`set -eu
 cp %[1]s/%[2]s "$HOME/%[2]s"; chmod 600 "$HOME/%[2]s"
@@ -117,7 +118,7 @@ upgraded() {
   done
 }
 until upgraded && rabbitmqctl -q -n "$(node 0)" enable_feature_flag all; do
-  echo "waiting until all $n nodes run RabbitMQ $want"; sleep 10
+  echo "waiting until all $n nodes run RabbitMQ $want"; sleep 30
 done
 rabbitmqctl -q -n "$(node 0)" list_feature_flags name state
 `, cookieSecret, cookieFileName, clusterSizeFile, k.names.StatefulSet())
