@@ -254,16 +254,16 @@ func (d *deployment) waitInitExit(i int, name string, timeout time.Duration) (*i
 		if err := json.Unmarshal([]byte(out), &p); err != nil {
 			return nil, err
 		}
-		code, previous := p.initExitCode(name)
+		code := p.initExitCode(name)
 		if code == 0 {
 			continue
 		}
+		// the failed run's log: the current one, or the previous one once the kubelet has restarted the
+		// container (which may happen between the status read and this read)
 		args := []string{"-n", d.namespace, "logs", d.pod(i), "-c", name}
-		if previous {
-			args = append(args, "--previous")
-		}
 		log, _ := kubectl(30*time.Second, nil, args...)
-		return &initExit{code: code, log: log, brokerStarted: p.started("rabbitmq")}, nil
+		prev, _ := kubectl(30*time.Second, nil, append(args, "--previous")...)
+		return &initExit{code: code, log: prev + log, brokerStarted: p.started("rabbitmq")}, nil
 	}
 	return nil, fmt.Errorf("init container %s of %s did not fail within %s", name, d.pod(i), timeout)
 }

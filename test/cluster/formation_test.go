@@ -99,20 +99,20 @@ type containerState struct {
 }
 
 // initExitCode is the non-zero exit code of init container name, from its current state or, once the
-// kubelet restarts it, its last run (previous: true); 0 while it has not failed.
-func (p *podStatus) initExitCode(name string) (code int, previous bool) {
+// kubelet restarts it, its last run; 0 while it has not failed.
+func (p *podStatus) initExitCode(name string) int {
 	for _, c := range p.Status.InitContainerStatuses {
 		if c.Name != name {
 			continue
 		}
 		if c.State.Terminated != nil && c.State.Terminated.ExitCode != 0 {
-			return c.State.Terminated.ExitCode, false
+			return c.State.Terminated.ExitCode
 		}
 		if c.LastState.Terminated != nil && c.LastState.Terminated.ExitCode != 0 {
-			return c.LastState.Terminated.ExitCode, true
+			return c.LastState.Terminated.ExitCode
 		}
 	}
-	return 0, false
+	return 0
 }
 
 // started reports whether container name has ever run.
