@@ -87,9 +87,7 @@ func TestWrittenKeysAreInTheSchema(t *testing.T) {
 			c.Spec.TLS = &v1alpha1.TLS{SecretName: "tls", CASecretName: "ca"}
 			c.Spec.Plugins = []string{"rabbitmq_web_mqtt", "rabbitmq_web_stomp", "rabbitmq_stream"}
 			if series == "3.8" {
-				// Streams arrived in 3.9. FIXME: Validate does not refuse rabbitmq_stream on
-				// 3.8 yet (the node would fail to enable it; with TLS this writes a key 3.8
-				// lacks); this test found it.
+				// Streams arrived in 3.9: Validate refuses rabbitmq_stream on 3.8.
 				c.Spec.Plugins = c.Spec.Plugins[:2]
 			}
 			c.Default()

@@ -56,3 +56,15 @@ func TestOverridesAccepted(t *testing.T) {
 		}
 	}
 }
+
+// Streams arrived in 3.9: the stream plugins are refused on 3.8 (the node cannot enable them,
+// and with TLS rabbitmq.conf would get a key 3.8 does not know), accepted from 3.9.
+func TestStreamPluginsNeed39(t *testing.T) {
+	_, msg := load("  image: rabbitmq:3.8.34-management\n  plugins: [rabbitmq_shovel, rabbitmq_stream]\n")
+	if want := "spec.plugins[1]: rabbitmq_stream does not exist in RabbitMQ 3.8: streams arrived in 3.9"; !strings.Contains(msg, want) {
+		t.Errorf("3.8 with rabbitmq_stream: got %q, want %q", msg, want)
+	}
+	if _, msg := load("  image: rabbitmq:3.9.29-management\n  plugins: [rabbitmq_stream]\n"); msg != "" {
+		t.Errorf("3.9 with rabbitmq_stream refused: %s", msg)
+	}
+}

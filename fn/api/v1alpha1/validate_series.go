@@ -35,6 +35,13 @@ func (c *RabbitMQCluster) validateSeriesRules(errs *field.ErrorList) {
 	if d.ForceNodeCleanup && d.Mode == DiscoveryK8s && series.AtLeast(4, 1) {
 		add(errs, "spec.discovery.forceNodeCleanup", "cannot be used with k8s discovery on RabbitMQ %s: from 4.1 the k8s backend lists only the seed pod (<name>-0), so every tick would forget each other member that is down, even for an ordinary rolling restart, and shrink its quorum queues; remove forceNodeCleanup and forget departed nodes by hand (rabbitmqctl forget_cluster_node)", series)
 	}
+	if !series.AtLeast(3, 9) {
+		for i, p := range c.Spec.Plugins {
+			if p == "rabbitmq_stream" || p == "rabbitmq_stream_management" {
+				add(errs, fmt.Sprintf("spec.plugins[%d]", i), "%s does not exist in RabbitMQ %s: streams arrived in 3.9; remove it, or use 3.9 or newer", p, series)
+			}
+		}
+	}
 	if d.Mode == DiscoveryDNS && dnsRaces(series, patch, known) {
 		add(errs, "spec.discovery.mode", "dns discovery can form separate clusters on RabbitMQ %s: from 3.8.18 to 3.12 the dns backend takes no lock and has no startup delay, so pods booting in parallel may each start a cluster of their own; use mode classic (it locks) or k8s, or RabbitMQ 3.13 or newer (nodes agree on one seed)", seriesOrPatch(series, patch, known))
 	}
