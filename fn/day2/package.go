@@ -13,13 +13,6 @@ import (
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/render"
 )
 
-// Labels every broker StatefulSet carries (fn/render/labels.go).
-const (
-	labelInstance  = "app.kubernetes.io/instance"
-	labelComponent = "app.kubernetes.io/component"
-	labelManagedBy = "app.kubernetes.io/managed-by"
-)
-
 // Index holds a kpt package's broker StatefulSets and RabbitMQClusters, found in one pass per
 // render: looking them up per config made a 300-config re-render quadratic.
 type Index struct {
@@ -77,7 +70,7 @@ type Orphan struct {
 func (x *Index) Orphans() []Orphan {
 	var orphans []Orphan
 	for _, item := range x.order {
-		cluster := item.GetLabels()[labelInstance]
+		cluster := item.GetLabels()[render.LabelInstance]
 		if x.configs[key{item.GetNamespace(), cluster}] || x.configs[key{"", cluster}] {
 			continue
 		}
@@ -94,7 +87,7 @@ func isBroker(item *yaml.RNode) bool {
 		return false
 	}
 	l := item.GetLabels()
-	return l[labelManagedBy] == render.ManagedBy && l[labelComponent] == "broker"
+	return l[render.LabelManagedBy] == render.ManagedBy && l[render.LabelComponent] == render.ComponentBroker
 }
 
 // sameNamespace: a config without a namespace leaves it to a later function (set-namespace).

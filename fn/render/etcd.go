@@ -16,14 +16,14 @@ const etcdPeerPort = 2380
 
 // etcdSelector never matches the RabbitMQ pods (different app.kubernetes.io/name).
 func (k *cluster) etcdSelector() map[string]string {
-	return map[string]string{labelName: "etcd", labelInstance: k.Name}
+	return map[string]string{labelName: "etcd", LabelInstance: k.Name}
 }
 
 func (k *cluster) etcdMeta(name string) metav1.ObjectMeta {
 	l := k.etcdSelector()
-	l[labelComponent] = "peer-discovery"
+	l[LabelComponent] = "peer-discovery"
 	l[labelPartOf] = "rabbitmq"
-	l[labelManagedBy] = ManagedBy
+	l[LabelManagedBy] = ManagedBy
 	return metav1.ObjectMeta{Name: name, Namespace: k.Namespace, Labels: l}
 }
 

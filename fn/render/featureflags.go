@@ -51,12 +51,12 @@ func (k *cluster) featureFlagsJob() Object {
 func (k *cluster) featureFlagsLabels() map[string]string {
 	l := k.labels()
 	l[labelName] = "rabbitmq-" + componentFeatureFlags
-	l[labelComponent] = componentFeatureFlags
+	l[LabelComponent] = componentFeatureFlags
 	return l
 }
 
 func (k *cluster) featureFlagsSelector() map[string]string {
-	return map[string]string{labelName: "rabbitmq-" + componentFeatureFlags, labelInstance: k.Name}
+	return map[string]string{labelName: "rabbitmq-" + componentFeatureFlags, LabelInstance: k.Name}
 }
 
 func (k *cluster) featureFlagsPod() corev1.PodTemplateSpec {

@@ -4,13 +4,17 @@ import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 const (
 	labelName      = "app.kubernetes.io/name"
-	labelInstance  = "app.kubernetes.io/instance"
-	labelComponent = "app.kubernetes.io/component"
-	labelManagedBy = "app.kubernetes.io/managed-by"
+	LabelInstance  = "app.kubernetes.io/instance"
+	LabelComponent = "app.kubernetes.io/component"
+	LabelManagedBy = "app.kubernetes.io/managed-by"
 	labelPartOf    = "app.kubernetes.io/part-of"
 
 	// serviceRoleLabel marks the headless Service.
 	serviceRoleLabel = "rabbitmq-krm.dev/service"
+
+	// ComponentBroker is the LabelComponent of the RabbitMQ nodes' objects (fn/day2 finds the
+	// broker StatefulSet by it).
+	ComponentBroker = "broker"
 
 	// ManagedBy marks every object this function generates.
 	ManagedBy = "rabbitmq-krm"
@@ -22,14 +26,14 @@ const (
 
 // selector labels never change over a cluster's life: a StatefulSet's selector is immutable.
 func (k *cluster) selector() map[string]string {
-	return map[string]string{labelName: "rabbitmq", labelInstance: k.Name}
+	return map[string]string{labelName: "rabbitmq", LabelInstance: k.Name}
 }
 
 func (k *cluster) labels() map[string]string {
 	l := k.selector()
-	l[labelComponent] = "broker"
+	l[LabelComponent] = ComponentBroker
 	l[labelPartOf] = "rabbitmq"
-	l[labelManagedBy] = ManagedBy
+	l[LabelManagedBy] = ManagedBy
 	return l
 }
 
