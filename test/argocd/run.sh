@@ -27,6 +27,7 @@
 # ARGOCD_APP_* / ARGOCD_ENV_* / KUBE_* env).
 #
 # Usage: test/argocd/run.sh   (`make build` first)
+#        test/argocd/run.sh --build-only   only build (or find cached) argocd-discovery (`make test`'s prebuild)
 # Env: KEEP_WORKDIR=1 keeps the scratch directory; RABBITMQ_KRM_BIN the function (default bin/rabbitmq-krm).
 set -euo pipefail
 source "$(dirname "$0")/../../hack/lib.sh"
@@ -42,7 +43,7 @@ chmod 0755 "$W"
 SERVER_PID=""
 cleanup() {
   local rc=$?
-  stop_server
+  ! declare -F stop_server >/dev/null || stop_server # not yet defined when --build-only exits
   if [ -z "${KEEP_WORKDIR:-}" ] && [ $rc -eq 0 ]; then rm -rf "$W"; else log "scratch directory kept: $W"; fi
   exit $rc
 }
@@ -76,6 +77,7 @@ cp "$HERE/go.sum" "$B/go.sum"
 ( cd "$HERE" && nice -n 10 go build -modfile="$B/go.mod" -trimpath -o "$TOOL" ./argocd-discovery ) \
   || die "building test/argocd failed"
 log "argocd-discovery (argo-cd $ARGOCD_VERSION, gitops-engine $GE_VERSION + shim) built in $(secs "$t")s"
+[ "${1:-}" != --build-only ] || exit 0
 # uid 999 cannot reach the cache under root's home: run a copy from the scratch directory
 mkdir -p "$W/bin"
 install -m 0755 "$TOOL" "$W/bin/argocd-discovery"
