@@ -22,31 +22,38 @@ import (
 // A fresh cluster has every stable flag enabled already, so the deployment starts as an upgrade leaves it:
 // stable flags disabled. That is the one scenario-specific change (README.md): RABBITMQ_FEATURE_FLAGS limits
 // what a fresh node enables, and the first Job is applied suspended; the image change renders a new one.
+//
+// The series run side by side (go test -parallel; each has its own namespace), their steps one after the other.
 func TestDay2(t *testing.T) {
 	for _, series := range []string{"4.0", "4.3"} {
-		cfg := filepath.Join("configs", "day2", "day2-"+series+".yaml")
-		var d *deployment
-		runCase(t, "day2/"+series+"/deploy-flags-disabled", func(t *testing.T, note func(string, ...any)) {
-			var start time.Time
-			d, start = apply(t, cfg, caseOpts{keep: true, mutate: asAfterAnUpgrade})
-			if err := d.waitReady(6 * time.Minute); err != nil {
-				t.Fatal(err)
-			}
-			note("%d/%d Ready %.1fs after apply", d.replicas, d.replicas, time.Since(start).Seconds())
-			d.assertFormed(t)
-			off := d.stableFlagsDisabled(t)
-			if len(off) == 0 {
-				t.Fatal("precondition: every stable feature flag is enabled already, so the Job would prove nothing")
-			}
-			note("stable flags disabled, as after an upgrade: %s", strings.Join(off, ", "))
-		})
-		if d == nil {
-			continue
-		}
-		runCase(t, "day2/"+series+"/scale-3-to-5", func(t *testing.T, note func(string, ...any)) { scaleUp(t, d, 5, note) })
-		runCase(t, "day2/"+series+"/image-change-feature-flags", func(t *testing.T, note func(string, ...any)) { imageChange(t, d, note) })
-		deleteCase(d.namespace, d.pvRoot)
+		inParallel(t, "day2/"+series, func(t *testing.T) { day2Series(t, series) })
 	}
+}
+
+func day2Series(t *testing.T, series string) {
+	cfg := filepath.Join("configs", "day2", "day2-"+series+".yaml")
+	group := "day2/" + series
+	var d *deployment
+	runStep(t, group, "deploy-flags-disabled", func(t *testing.T, note func(string, ...any)) {
+		var start time.Time
+		d, start = apply(t, cfg, caseOpts{keep: true, mutate: asAfterAnUpgrade})
+		if err := d.waitReady(6 * time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		note("%d/%d Ready %.1fs after apply", d.replicas, d.replicas, time.Since(start).Seconds())
+		d.assertFormed(t)
+		off := d.stableFlagsDisabled(t)
+		if len(off) == 0 {
+			t.Fatal("precondition: every stable feature flag is enabled already, so the Job would prove nothing")
+		}
+		note("stable flags disabled, as after an upgrade: %s", strings.Join(off, ", "))
+	})
+	if d == nil {
+		return
+	}
+	runStep(t, group, "scale-3-to-5", func(t *testing.T, note func(string, ...any)) { scaleUp(t, d, 5, note) })
+	runStep(t, group, "image-change-feature-flags", func(t *testing.T, note func(string, ...any)) { imageChange(t, d, note) })
+	deleteCase(d.namespace, d.pvRoot)
 }
 
 // asAfterAnUpgrade: fresh nodes enable only quorum_queue (required in 4.x, so every other stable flag stays

@@ -15,7 +15,8 @@ import (
 // its cluster: every replica Ready, cluster_status nodes = running nodes = replicas from the first and last pod,
 // no partitions, no container restarts, no probe that timed out. Our configs run side by side (go test
 // -parallel; each has its own namespace and node ports); those of CLUSTER_CONFIGS one at a time, as they may
-// share names.
+// share names. k8s discovery on 4.0 and 4.3 (and the article's NFS layout on 3.10) is checked the same way by
+// TestScenarios' formation step, on the deployment its scenarios then use.
 func TestFormation(t *testing.T) {
 	cfgs, err := configsIn("configs/formation")
 	if err != nil || len(cfgs) == 0 {
@@ -41,13 +42,17 @@ func formationName(cfg string) string {
 
 func formation(cfg string) func(*testing.T, func(string, ...any)) {
 	return func(t *testing.T, note func(string, ...any)) {
-		d := deploy(t, cfg, note, caseOpts{})
-		d.assertFormed(t)
-		d.checkPods(t, note)
-		start := time.Now()
-		d.waitFeatureFlagJob(t, 5*time.Minute) // started with the brokers: enables the flags once all run
-		note("feature flag Job complete %.1fs after Ready", time.Since(start).Seconds())
+		deploy(t, cfg, note, caseOpts{}).checkFormation(t, note)
 	}
+}
+
+// checkFormation is what every formation case checks once its pods are Ready.
+func (d *deployment) checkFormation(t *testing.T, note func(string, ...any)) {
+	d.assertFormed(t)
+	d.checkPods(t, note)
+	start := time.Now()
+	d.waitFeatureFlagJob(t, 5*time.Minute) // started with the brokers: enables the flags once all run
+	note("feature flag Job complete %.1fs after Ready", time.Since(start).Seconds())
 }
 
 // TestFormationCheckRejects is the negative control of checkFormed: a check that cannot fail proves nothing.

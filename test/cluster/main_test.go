@@ -38,6 +38,21 @@ func runCase(t *testing.T, name string, f func(t *testing.T, note func(string, .
 	t.Run(name, caseBody(name, false, f))
 }
 
+// inParallel runs f as a subtest beside the other parallel subtests of t (go test -parallel caps how many):
+// a group of steps that share one deployment, as runStep cases, one after the other.
+func inParallel(t *testing.T, group string, f func(t *testing.T)) {
+	t.Run(group, func(t *testing.T) {
+		t.Parallel()
+		f(t)
+	})
+}
+
+// runStep is runCase for a step of a group started by inParallel: the subtest is named step (so -run matches
+// Test/group/step), the summary line group/step.
+func runStep(t *testing.T, group, step string, f func(t *testing.T, note func(string, ...any))) {
+	t.Run(step, caseBody(group+"/"+step, false, f))
+}
+
 // parallelCase is runCase for a case that runs beside the other parallel cases of its parent test
 // (go test -parallel caps how many; run-tests.sh sets it).
 func parallelCase(t *testing.T, name string, f func(t *testing.T, note func(string, ...any))) {

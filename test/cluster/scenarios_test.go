@@ -18,27 +18,34 @@ import (
 )
 
 // TestScenarios runs, per series, the operational scenarios on one deployment (in this order, each its own
-// pass/fail case): the article's drill, a full restart, pod loss under a confirmed publisher, a rolling restart
-// after a config change; then TLS-only with the default user on its own deployment. 3.10, the oldest broker
-// we boot, runs the article's drill only.
+// pass/fail case): formation with k8s discovery (the formation checks of TestFormation: 4.0 lists the
+// Endpoints through the rendered Role, 4.3 seeds from pod 0), the article's drill, a full restart, pod loss
+// under a confirmed publisher, a rolling restart after a config change; then TLS-only with the default user on
+// its own deployment. 3.10, the oldest broker we boot, runs formation and the article's drill only. The series
+// run side by side (go test -parallel; each has its own namespace), their steps one after the other.
 func TestScenarios(t *testing.T) {
 	for _, series := range []string{"4.0", "4.3", "3.10"} {
-		cfg := filepath.Join("configs", "scenarios", "ops-"+series+".yaml")
-		var d *deployment
-		runCase(t, "scenario/"+series+"/deploy", func(t *testing.T, note func(string, ...any)) {
-			d = deploy(t, cfg, note, caseOpts{keep: true}) // kept for the scenarios below; removed after them
-			d.assertFormed(t)
-		})
-		if d == nil {
-			continue
-		}
-		for _, s := range scenarioSteps(series) {
-			runCase(t, "scenario/"+series+"/"+s.name, func(t *testing.T, note func(string, ...any)) { s.f(t, d, note) })
-		}
-		d.remove()
-		if series != "3.10" {
-			runCase(t, "scenario/"+series+"/tls-default-user", tlsDefaultUser(series))
-		}
+		inParallel(t, "scenario/"+series, func(t *testing.T) { scenarioSeries(t, series) })
+	}
+}
+
+func scenarioSeries(t *testing.T, series string) {
+	cfg := filepath.Join("configs", "scenarios", "ops-"+series+".yaml")
+	group := "scenario/" + series
+	var d *deployment
+	runStep(t, group, "formation-k8s", func(t *testing.T, note func(string, ...any)) {
+		d = deploy(t, cfg, note, caseOpts{keep: true}) // kept for the scenarios below; removed after them
+		d.checkFormation(t, note)
+	})
+	if d == nil {
+		return
+	}
+	for _, s := range scenarioSteps(series) {
+		runStep(t, group, s.name, func(t *testing.T, note func(string, ...any)) { s.f(t, d, note) })
+	}
+	d.remove()
+	if series != "3.10" {
+		runStep(t, group, "tls-default-user", tlsDefaultUser(series))
 	}
 }
 
