@@ -5,8 +5,6 @@ package cluster
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -72,15 +70,7 @@ spec:
     priorityClassName: %s
     imagePullSecrets: [{name: registry-credentials}]
 `, ns, series, nodeName, testPriorityClass)
-	dir := filepath.Join(runDir, "configs")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	f := filepath.Join(dir, ns+".yaml")
-	if err := os.WriteFile(f, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return writeConfig(t, ns, cfg)
 }
 
 // priorityClass creates the PriorityClass the config names, removed when the test ends.
