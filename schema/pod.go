@@ -8,7 +8,7 @@ var podRules = map[string][]rule{
 	"spec.pod.priorityClassName":       subdomain("rabbitmq-critical"),
 	"spec.pod.imagePullSecrets[]":      {required("name")},
 	"spec.pod.imagePullSecrets[].name": subdomain("registry-credentials"),
-	"spec.pod.tolerations[].operator":  {enum(corev1.TolerationOpEqual, corev1.TolerationOpExists)},
+	"spec.pod.tolerations[].operator":  {enum(corev1.TolerationOpEqual, corev1.TolerationOpExists), describe("Equal (the default): the taint's value must equal value. Exists: any value of the key (value must be empty); with an empty key, every taint.")},
 	"spec.pod.tolerations[].effect":    {enum(taintEffects...)},
 
 	"spec.pod.topologySpreadConstraints[]":                                           {required("maxSkew", "topologyKey", "whenUnsatisfiable")},
