@@ -100,6 +100,8 @@ func podSettings(t *testing.T, note func(string, ...any), series string) {
 	d.assertFormed(t)
 	note("3 nodes = running = members")
 	checkScheduledPods(t, d)
+	checkTaintRefusesOthers(t, d, series)
+	note("a pod without the toleration stays unschedulable")
 	checkClientServiceMetadata(t, d)
 	d.waitFeatureFlagJob(t, 5*time.Minute)
 	checkJobPod(t, d)
@@ -235,4 +237,28 @@ func checkNegotiated(t *testing.T, d *deployment) {
 	if conn.Config.ChannelMax != 1024 || conn.Config.Heartbeat != 25*time.Second {
 		t.Errorf("negotiated channel_max %d, heartbeat %s; want 1024, 25s", conn.Config.ChannelMax, conn.Config.Heartbeat)
 	}
+}
+
+// checkTaintRefusesOthers is the negative control of the toleration: a pod with the same nodeSelector and no
+// toleration is refused by the scheduler for the taint, so the brokers run because of the rendered one.
+func checkTaintRefusesOthers(t *testing.T, d *deployment, series string) {
+	t.Helper()
+	image := "rabbitmq:" + series + "-management" // present on the node; the pod never starts anyway
+	over := fmt.Sprintf(`{"spec": {"nodeSelector": {"kubernetes.io/hostname": %q}}}`, nodeName)
+	if out, err := kubectl(30*time.Second, nil, "-n", d.namespace, "run", "no-toleration", "--image="+image,
+		"--restart=Never", "--overrides="+over, "--command", "--", "sleep", "1"); err != nil {
+		t.Fatalf("negative control pod: %v\n%s", err, out)
+	}
+	var msg string
+	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(2 * time.Second) {
+		msg, _ = kubectl(30*time.Second, nil, "-n", d.namespace, "get", "pod", "no-toleration", "-o",
+			`jsonpath={.spec.nodeName}|{.status.conditions[?(@.type=="PodScheduled")].message}`)
+		if strings.Contains(msg, "untolerated taint") || !strings.HasPrefix(msg, "|") {
+			break
+		}
+	}
+	if !strings.HasPrefix(msg, "|") || !strings.Contains(msg, "untolerated taint") {
+		t.Errorf("a pod without the toleration: %q, want it unscheduled for the untolerated taint", msg)
+	}
+	kubectl(time.Minute, nil, "-n", d.namespace, "delete", "pod", "no-toleration", "--wait=false")
 }
