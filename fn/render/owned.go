@@ -20,6 +20,13 @@ func init() { v1alpha1.OwnedBy = owned }
 // headless Service's role that the ServiceMonitor selects, the warnings, ...).
 var ownPrefix = v1alpha1.OwnedKey{Key: "rabbitmq-krm.dev/*", Owner: "keys under rabbitmq-krm.dev/ are rabbitmq-krm's own"}
 
+// Annotations kpt and kustomize read on every object of the output: on the client Service,
+// config.kubernetes.io/local-config would drop it from the output, internal.* move or rename it.
+var (
+	orchestratorKeys         = v1alpha1.OwnedKey{Key: "config.kubernetes.io/*", Owner: "kpt and kustomize read them on the output: local-config: \"true\" would drop the Service"}
+	internalOrchestratorKeys = v1alpha1.OwnedKey{Key: "internal.config.kubernetes.io/*", Owner: "kpt and kustomize record where an object comes from in them"}
+)
+
 func owned(c *v1alpha1.RabbitMQCluster) v1alpha1.Owned {
 	k := newCluster(c)
 	o := v1alpha1.Owned{ConfKeys: rabbitconf.WrittenKeys(c), Selector: k.selector()}
@@ -37,7 +44,7 @@ func owned(c *v1alpha1.RabbitMQCluster) v1alpha1.Owned {
 	}
 	o.PodAnnotations = append(o.PodAnnotations, ownPrefix)
 	o.ServiceLabels = append(k.ownLabelKeys(), ownPrefix)
-	o.ServiceAnnotations = []v1alpha1.OwnedKey{ownPrefix}
+	o.ServiceAnnotations = []v1alpha1.OwnedKey{ownPrefix, orchestratorKeys, internalOrchestratorKeys}
 	return o
 }
 

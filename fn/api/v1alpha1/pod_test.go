@@ -50,6 +50,8 @@ func TestPodRefused(t *testing.T) {
 		{"  exposure: {labels: {rabbitmq-krm.dev/service: nodes}}", "spec.exposure.labels: rabbitmq-krm.dev/service is reserved (keys under rabbitmq-krm.dev/ are rabbitmq-krm's own)"},
 		{"  exposure: {labels: {'a b': x}}", `spec.exposure.labels: Invalid value: "a b"`},
 		{"  exposure: {annotations: {rabbitmq-krm.dev/warnings: x}}", "spec.exposure.annotations: rabbitmq-krm.dev/warnings is reserved"},
+		{"  exposure: {annotations: {config.kubernetes.io/local-config: 'true'}}", `spec.exposure.annotations: config.kubernetes.io/local-config is reserved (kpt and kustomize read them on the output: local-config: "true" would drop the Service): remove it`},
+		{"  exposure: {annotations: {internal.config.kubernetes.io/path: x.yaml}}", "spec.exposure.annotations: internal.config.kubernetes.io/path is reserved (kpt and kustomize record where an object comes from in them)"},
 		{"  exposure: {type: LoadBalancer, loadBalancer: {annotations: {a.io/x: '1'}}, annotations: {a.io/x: '2'}}", "spec.exposure.annotations: a.io/x is also in spec.exposure.loadBalancer.annotations (both go on the client Service): keep it in one of them"},
 	})
 }

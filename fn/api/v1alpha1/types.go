@@ -189,7 +189,9 @@ type Exposure struct {
 	// through an Ingress.
 	Ingress *Ingress `json:"ingress,omitempty"`
 	// Annotations on the client Service <name>, e.g. for external-dns. They are merged with
-	// loadBalancer.annotations; a key in both is refused (keep it in one place).
+	// loadBalancer.annotations; a key in both is refused (keep it in one place), and so are
+	// keys under rabbitmq-krm.dev/, config.kubernetes.io/ and internal.config.kubernetes.io/
+	// (kpt and kustomize read those: local-config would drop the Service from the output).
 	Annotations map[string]string `json:"annotations,omitempty"`
 	// Labels on the client Service <name>. The labels rabbitmq-krm sets on it and every key
 	// under rabbitmq-krm.dev/ (the ServiceMonitor tells the Services apart by one) are refused.
