@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/rabbitconf"
@@ -27,6 +28,19 @@ var (
 	internalOrchestratorKeys = v1alpha1.OwnedKey{Key: "internal.config.kubernetes.io/*", Owner: "kpt and kustomize record where an object comes from in them"}
 )
 
+// securityAnnotations are the deprecated seccomp and AppArmor annotations: the pods' security
+// context (restricted Pod Security) is the function's, and the API server refuses a pod
+// whose seccomp annotation contradicts its seccompProfile, Pod Security one with an
+// unconfined AppArmor annotation; the StatefulSet would be accepted and create no pod.
+var securityAnnotations = func() []v1alpha1.OwnedKey {
+	const why = "deprecated; rabbitmq-krm sets the pods' security context for the restricted Pod Security profile, and a contradicting annotation makes the pods' creation fail"
+	return []v1alpha1.OwnedKey{
+		{Key: corev1.SeccompPodAnnotationKey, Owner: why},
+		{Key: corev1.SeccompContainerAnnotationKeyPrefix + "*", Owner: why},
+		{Key: corev1.DeprecatedAppArmorBetaContainerAnnotationKeyPrefix + "*", Owner: why},
+	}
+}()
+
 func owned(c *v1alpha1.RabbitMQCluster) v1alpha1.Owned {
 	k := newCluster(c)
 	o := v1alpha1.Owned{ConfKeys: rabbitconf.WrittenKeys(c), Selector: k.selector()}
@@ -42,7 +56,7 @@ func owned(c *v1alpha1.RabbitMQCluster) v1alpha1.Owned {
 	for key := range k.ownPodAnnotations() {
 		o.PodAnnotations = append(o.PodAnnotations, v1alpha1.OwnedKey{Key: key, Owner: "rabbitmq-krm sets it; it changes with the ConfigMap so that a config change restarts the pods"})
 	}
-	o.PodAnnotations = append(o.PodAnnotations, ownPrefix)
+	o.PodAnnotations = append(append(o.PodAnnotations, ownPrefix), securityAnnotations...)
 	o.ServiceLabels = append(k.ownLabelKeys(), ownPrefix)
 	o.ServiceAnnotations = []v1alpha1.OwnedKey{ownPrefix, orchestratorKeys, internalOrchestratorKeys}
 	return o

@@ -15,6 +15,8 @@ func TestPodRefused(t *testing.T) {
 		{"  pod: {labels: {statefulset.kubernetes.io/pod-name: x}}", "spec.pod.labels: statefulset.kubernetes.io/pod-name is reserved (the StatefulSet controller sets it on each pod)"},
 		{"  pod: {labels: {rabbitmq-krm.dev/anything: x}}", "spec.pod.labels: rabbitmq-krm.dev/anything is reserved (keys under rabbitmq-krm.dev/ are rabbitmq-krm's own)"},
 		{"  pod: {annotations: {rabbitmq-krm.dev/config-checksum: x}}", "spec.pod.annotations: rabbitmq-krm.dev/config-checksum is reserved (rabbitmq-krm sets it; it changes with the ConfigMap"},
+		{"  pod: {annotations: {seccomp.security.alpha.kubernetes.io/pod: unconfined}}", "spec.pod.annotations: seccomp.security.alpha.kubernetes.io/pod is reserved (deprecated; rabbitmq-krm sets the pods' security context for the restricted Pod Security profile"},
+		{"  pod: {annotations: {container.apparmor.security.beta.kubernetes.io/rabbitmq: unconfined}}", "spec.pod.annotations: container.apparmor.security.beta.kubernetes.io/rabbitmq is reserved (deprecated;"},
 		{"  pod: {annotations: {'-x': v}}", `spec.pod.annotations: Invalid value: "-x": name part must consist of`},
 		{"  pod: {nodeSelector: {'a/b/c': x}}", `spec.pod.nodeSelector: Invalid value: "a/b/c": a valid label key must consist of`},
 		{"  pod: {tolerations: [{operator: Exists, value: x}]}", "spec.pod.tolerations[0].value: must be empty with operator Exists"},

@@ -18,8 +18,10 @@ type Pod struct {
 	// template) and every key under rabbitmq-krm.dev/ are refused. A change restarts the pods.
 	Labels map[string]string `json:"labels,omitempty"`
 	// Annotations on the RabbitMQ pods, e.g. for a log shipper or a service mesh. The
-	// rabbitmq-krm.dev/ keys (the config checksum that rolls the pods on a config change) are
-	// refused. A change restarts the pods.
+	// rabbitmq-krm.dev/ keys (the config checksum that rolls the pods on a config change) and
+	// the deprecated seccomp and AppArmor annotations (the pods' security context is the
+	// function's; a contradicting annotation fails the pods' creation) are refused. A change
+	// restarts the pods.
 	Annotations map[string]string `json:"annotations,omitempty"`
 	// NodeSelector restricts every pod to nodes with these labels, e.g.
 	// node-role.example.com/rabbitmq: "true".
