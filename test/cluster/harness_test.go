@@ -53,3 +53,33 @@ spec:
 		t.Error("document count changed")
 	}
 }
+
+// TestPreparePullSecrets: the image pull Secret the pods name is among the Secrets the harness creates, once
+// (the broker pods, the feature flag Job and the deployed etcd all name it).
+func TestPreparePullSecrets(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "pull.yaml")
+	os.WriteFile(cfg, []byte(`apiVersion: rabbitmq-krm.dev/v1alpha1
+kind: RabbitMQCluster
+metadata: {name: mq, namespace: p-pull}
+spec:
+  image: rabbitmq:4.3.6-management
+  discovery: {mode: etcd, etcd: {deploy: true}}
+  pod: {imagePullSecrets: [{name: registry-credentials}]}
+`), 0o644)
+	docs, err := render(krmBin, cfg)
+	if err != nil {
+		t.Skipf("binary under test not runnable here: %v", err)
+	}
+	r, err := prepare(docs, dir, 0.2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range r.secrets {
+		got = append(got, s.volume+"="+s.name)
+	}
+	if want := "erlang-cookie-secret=mq-erlang-cookie,(imagePullSecrets)=registry-credentials"; strings.Join(got, ",") != want {
+		t.Errorf("secrets to create: %s, want %s", strings.Join(got, ","), want)
+	}
+}
