@@ -137,22 +137,25 @@ func TestReadmeErrorExample(t *testing.T) {
 	}
 }
 
-// The README's additionalConfig error examples are lines of the golden error outputs it names.
+// The README's error examples (every readme-golden-errors block) are lines of the golden error outputs
+// each names.
 func TestReadmeOverrideErrors(t *testing.T) {
 	readme := readFileT(t, "../README.md")
-	_, after, ok := strings.Cut(readme, "<!-- readme-golden-errors: ")
-	if !ok {
+	blocks := strings.Split(readme, "<!-- readme-golden-errors: ")[1:]
+	if len(blocks) == 0 {
 		t.Fatal("README has no readme-golden-errors block")
 	}
-	header, rest, _ := strings.Cut(after, " -->\n```\n")
-	block, _, _ := strings.Cut(rest, "```")
-	var golden string
-	for _, c := range strings.Fields(header) {
-		golden += readFileT(t, "../testdata/golden/"+c+"/want-error.txt")
-	}
-	for _, line := range strings.Split(strings.TrimSpace(block), "\n") {
-		if !strings.Contains(golden, " "+line+"\n") {
-			t.Errorf("README error example not in the goldens %s: %s", header, line)
+	for _, after := range blocks {
+		header, rest, _ := strings.Cut(after, " -->\n```\n")
+		block, _, _ := strings.Cut(rest, "```")
+		var golden string
+		for _, c := range strings.Fields(header) {
+			golden += readFileT(t, "../testdata/golden/"+c+"/want-error.txt")
+		}
+		for _, line := range strings.Split(strings.TrimSpace(block), "\n") {
+			if !strings.Contains(golden, " "+line+"\n") {
+				t.Errorf("README error example not in the goldens %s: %s", header, line)
+			}
 		}
 	}
 }

@@ -51,6 +51,7 @@ func Generate() ([]byte, error) {
 		DoNotReference: true,
 		// The strict decoder requires no field; rules say what Validate requires.
 		RequiredFromJSONSchemaTags: true,
+		LookupComment:              kubernetesDoc,
 		Mapper: func(t reflect.Type) *jsonschema.Schema {
 			if t == reflect.TypeFor[metav1.ObjectMeta]() {
 				return metadataSchema()

@@ -157,6 +157,7 @@ var schemaDetectable = []string{
 	"invalid-unknown-field",             // additionalProperties at spec
 	"invalid-unknown-nested-field",      // additionalProperties below spec
 	"invalid-version-malformed",         // pattern
+	"invalid-pod-scheduling",            // enum, minimum, required
 	"invalid-wrong-kind",                // const
 	"invalid-zero-replicas",             // minimum
 }

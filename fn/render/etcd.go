@@ -39,6 +39,7 @@ func (k *cluster) etcdService() Object {
 // etcdStatefulSet is the one-member etcd the Fuel CCP article runs next to RabbitMQ: only
 // initial cluster formation and node registration depend on it. Its data is persistent so
 // registrations survive an etcd restart.
+// Its pod runs where the brokers may run, with their priority (spec.pod).
 func (k *cluster) etcdStatefulSet() Object {
 	svc := k.names.EtcdService()
 	meta := k.etcdMeta(k.names.EtcdStatefulSet())
@@ -46,7 +47,7 @@ func (k *cluster) etcdStatefulSet() Object {
 	if sc := k.Spec.Persistence.StorageClassName; sc != "" {
 		class = ptr(sc)
 	}
-	return &appsv1.StatefulSet{
+	sts := &appsv1.StatefulSet{
 		TypeMeta:   typeMeta("apps/v1", "StatefulSet"),
 		ObjectMeta: meta,
 		Spec: appsv1.StatefulSetSpec{
@@ -63,7 +64,8 @@ func (k *cluster) etcdStatefulSet() Object {
 						RunAsNonRoot: ptr(true), RunAsUser: ptr(int64(65532)), RunAsGroup: ptr(int64(65532)), FSGroup: ptr(int64(65532)),
 						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 					},
-					Containers: []corev1.Container{k.etcdContainer()},
+					Containers:        []corev1.Container{k.etcdContainer()},
+					PriorityClassName: k.Spec.Pod.PriorityClassName,
 				},
 			},
 			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{{
@@ -76,6 +78,8 @@ func (k *cluster) etcdStatefulSet() Object {
 			}},
 		},
 	}
+	k.place(&sts.Spec.Template.Spec)
+	return sts
 }
 
 // etcdContainer runs the single member, advertised at its own pod's DNS name.

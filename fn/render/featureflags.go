@@ -59,9 +59,11 @@ func (k *cluster) featureFlagsSelector() map[string]string {
 	return map[string]string{labelName: "rabbitmq-" + componentFeatureFlags, LabelInstance: k.Name}
 }
 
+// featureFlagsPod runs where the brokers may run (spec.pod's nodeSelector, tolerations and
+// imagePullSecrets: it pulls the same image), without their priority: it never preempts.
 func (k *cluster) featureFlagsPod() corev1.PodTemplateSpec {
 	l := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("256Mi")}
-	return corev1.PodTemplateSpec{
+	tmpl := corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: k.featureFlagsLabels()},
 		Spec: corev1.PodSpec{
 			RestartPolicy:                corev1.RestartPolicyOnFailure,
@@ -99,6 +101,8 @@ func (k *cluster) featureFlagsPod() corev1.PodTemplateSpec {
 			},
 		},
 	}
+	k.place(&tmpl.Spec)
+	return tmpl
 }
 
 // featureFlagsScript waits until every node answers with the CLI's own version (the Job runs

@@ -66,10 +66,10 @@ const (
 )
 
 func (k *cluster) podTemplate() corev1.PodTemplateSpec {
-	return corev1.PodTemplateSpec{
+	tmpl := corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{
-			Labels:      k.labels(),
-			Annotations: map[string]string{ConfigChecksumAnnotation: k.configChecksum()},
+			Labels:      merged(k.Spec.Pod.Labels, k.labels()),
+			Annotations: merged(k.Spec.Pod.Annotations, k.ownPodAnnotations()),
 		},
 		Spec: corev1.PodSpec{
 			ServiceAccountName:            k.names.ServiceAccount(),
@@ -82,8 +82,11 @@ func (k *cluster) podTemplate() corev1.PodTemplateSpec {
 			InitContainers:                k.initContainers(),
 			Containers:                    []corev1.Container{k.rabbitmqContainer()},
 			Volumes:                       k.volumes(),
+			PriorityClassName:             k.Spec.Pod.PriorityClassName,
 		},
 	}
+	k.place(&tmpl.Spec)
+	return tmpl
 }
 
 // podSecurityContext and containerSecurityContext satisfy the restricted Pod Security profile.
@@ -115,30 +118,6 @@ func containerSecurityContext() *corev1.SecurityContext {
 		ReadOnlyRootFilesystem:   ptr(true),
 		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 	}
-}
-
-// affinity prefers one node per Kubernetes node, so losing a machine loses one replica.
-func (k *cluster) affinity() *corev1.Affinity {
-	return &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
-		PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
-			Weight: 100,
-			PodAffinityTerm: corev1.PodAffinityTerm{
-				LabelSelector: &metav1.LabelSelector{MatchLabels: k.selector()},
-				TopologyKey:   "kubernetes.io/hostname",
-			},
-		}},
-	}}
-}
-
-// topologySpread spreads the nodes over zones where the cluster has them, without ever
-// blocking scheduling in a single-zone cluster.
-func (k *cluster) topologySpread() []corev1.TopologySpreadConstraint {
-	return []corev1.TopologySpreadConstraint{{
-		MaxSkew:           1,
-		TopologyKey:       "topology.kubernetes.io/zone",
-		WhenUnsatisfiable: corev1.ScheduleAnyway,
-		LabelSelector:     &metav1.LabelSelector{MatchLabels: k.selector()},
-	}}
 }
 
 func (k *cluster) initContainers() []corev1.Container {

@@ -69,9 +69,12 @@ func (k *cluster) clientService() Object {
 	for _, l := range k.protocolListeners() { // node ports, where exposed, are allocated
 		ports = append(ports, l.servicePort())
 	}
+	meta := k.meta(k.names.ClientService())
+	meta.Labels = merged(x.Labels, meta.Labels)
+	meta.Annotations = merged(x.Annotations, nil)
 	svc := &corev1.Service{
 		TypeMeta:   typeMeta("v1", "Service"),
-		ObjectMeta: k.meta(k.names.ClientService()),
+		ObjectMeta: meta,
 		Spec: corev1.ServiceSpec{
 			Type:     corev1.ServiceType(x.Type),
 			Selector: k.selector(),
@@ -86,9 +89,8 @@ func (k *cluster) clientService() Object {
 	case v1alpha1.ExposureLoadBalancer:
 		if lb := x.LoadBalancer; lb != nil {
 			svc.Spec.LoadBalancerSourceRanges = lb.SourceRanges
-			if len(lb.Annotations) > 0 {
-				svc.Annotations = lb.Annotations
-			}
+			// Validate refuses a key in both maps.
+			svc.Annotations = merged(svc.Annotations, lb.Annotations)
 			if lb.Class != "" {
 				svc.Spec.LoadBalancerClass = ptr(lb.Class)
 			}

@@ -55,6 +55,12 @@ spec:
   replicas: 1
   image: rabbitmq:%s-management
 %s`, ns, series, spec)
+	return writeConfig(t, ns, cfg)
+}
+
+// writeConfig writes a config written at run time into $RK_CLUSTER_RUN/configs/<ns>.yaml and returns its path.
+func writeConfig(t *testing.T, ns, cfg string) string {
+	t.Helper()
 	dir := filepath.Join(runDir, "configs")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)

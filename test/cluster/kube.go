@@ -72,6 +72,10 @@ func createSecrets(r *rendered, dir, user, password string) (creds map[string]st
 			}
 			creds["ca"] = ca
 			args = []string{"create", "secret", "tls", s.name, "--cert=" + crt, "--key=" + key}
+		case pullSecret:
+			// the README's way; no registry is reachable here, the images are imported on the node
+			args = []string{"create", "secret", "docker-registry", s.name, "--docker-server=registry.rabbitmq-krm.test",
+				"--docker-username=puller", "--docker-password=" + randomHex(16)}
 		default:
 			return nil, fmt.Errorf("the pods mount Secret %s (volume %s), which the harness does not know how to create", s.name, s.volume)
 		}

@@ -35,6 +35,9 @@ type rendered struct {
 
 type secretRef struct{ volume, name string }
 
+// pullSecret is the secretRef.volume of an image pull Secret (named in imagePullSecrets, not a volume).
+const pullSecret = "(imagePullSecrets)"
+
 var docSep = regexp.MustCompile(`(?m)^---[ \t]*$`)
 
 // render runs `rabbitmq-krm render CONFIG` (the binary under test) and parses its output.
@@ -167,6 +170,10 @@ func readStatefulSet(d doc, r *rendered) error {
 	}
 	if isBroker {
 		r.stsName, r.replicas = str(get(d, "metadata", "name")), replicas
+		// spec.pod.imagePullSecrets: the same names on every pod, read once
+		for _, s := range list(get(spec, "template", "spec", "imagePullSecrets")) {
+			r.secrets = append(r.secrets, secretRef{volume: pullSecret, name: str(get(s, "name"))})
+		}
 	}
 	return nil
 }

@@ -184,6 +184,25 @@ EOF
 # jq over the case's objects (the manifest as applied)
 q() { jq -r "$@" "$CASE/objects.json"; }
 
+# The PriorityClasses the pod templates name (spec.pod.priorityClassName), created as the README tells
+# a user, with a field manager of their own; the Priority admission plugin refuses a pod whose class
+# does not exist. Removed by cleanup_case.
+PRIORITY_CLASSES=()
+prepare_priority_classes() {
+  local pc
+  PRIORITY_CLASSES=()
+  for pc in $(q '[.items[] | (.spec.template.spec.priorityClassName)? // empty] | unique | .[]'); do
+    k apply --server-side --field-manager="$PSA_FM" -f - >/dev/null 2>"$CASE/pc.err" <<EOF || { fail "creating PriorityClass $pc: $(cat "$CASE/pc.err")"; return 1; }
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: $pc}
+value: 1000000
+EOF
+    PRIORITY_CLASSES+=("$pc")
+    note "created PriorityClass $pc (named by the pods)"
+  done
+}
+
 check_statefulsets() { # timeout
   local timeout="$1" ns name replicas policy want have uid tpl i missing events
   while IFS=$'\t' read -r ns name replicas policy; do
@@ -588,7 +607,7 @@ check_idempotent() {
 }
 
 cleanup_case() { # namespaces-created...
-  local ns
+  local ns pc
   k delete -f "$CASE/objects.json" --ignore-not-found --wait=false >/dev/null 2>"$CASE/delete.err" ||
     fail "delete: $(cat "$CASE/delete.err")"
   # Pods (never scheduled, so deleted at once) and PVCs (held by the pvc-protection finalizer while
@@ -609,6 +628,9 @@ cleanup_case() { # namespaces-created...
   # The namespace controller takes ~5 s per namespace: the next cases run meanwhile, and the check that
   # everything is gone happens at the end (check_cleanups), named after this case. A later case that
   # needs the same namespace or PersistentVolume waits for it (prepare_namespace, wait_stale_pvs).
+  for pc in "${PRIORITY_CLASSES[@]}"; do
+    k delete priorityclass "$pc" --ignore-not-found >/dev/null 2>&1 || fail "cleanup: PriorityClass $pc not deleted"
+  done
   CLEANUPS+=("$CASE_NAME")
   mkdir -p "$WORK/cleanup"
   {
@@ -678,6 +700,7 @@ run_case() {
     # self reviews, ...): the RBAC checks compare against it
     rules_of "$ns" "$NOBODY_PREFIX$ns:$NOBODY" >"$CASE/baseline.$ns"
   done
+  prepare_priority_classes || return 1
 
   wait_stale_pvs
   local applied=0

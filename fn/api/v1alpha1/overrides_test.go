@@ -17,8 +17,31 @@ func load(spec string) (*v1alpha1.RabbitMQCluster, string) {
 	return c, strings.Join(msgs, "\n")
 }
 
+// refusal is a spec (indented under spec:) and a part of the errors it must give.
+type refusal struct{ spec, want string }
+
+// expectRefused checks that each spec is refused with its message.
+func expectRefused(t *testing.T, cases []refusal) {
+	t.Helper()
+	for _, tc := range cases {
+		if _, got := load(tc.spec); !strings.Contains(got, tc.want) {
+			t.Errorf("%s\ngot:  %s\nwant: %s", tc.spec, got, tc.want)
+		}
+	}
+}
+
+// expectAccepted checks that each spec is valid.
+func expectAccepted(t *testing.T, specs []string) {
+	t.Helper()
+	for _, spec := range specs {
+		if _, got := load(spec); got != "" {
+			t.Errorf("%s\nrefused: %s", spec, got)
+		}
+	}
+}
+
 func TestOverridesRefused(t *testing.T) {
-	for _, tc := range []struct{ spec, want string }{
+	expectRefused(t, []refusal{
 		{"  additionalConfig: 'listners.tcp.default = 5672'", `spec.additionalConfig: line 1: listners.tcp.default is not a rabbitmq.conf key of RabbitMQ 4.2; did you mean "listeners.tcp.default"?`},
 		{"  version: \"3.8\"\n  image: rabbitmq:3.8.34-management\n  additionalConfig: 'max_channels_per_connection = 5'", "max_channels_per_connection is not a rabbitmq.conf key of RabbitMQ 3.8"},
 		{"  additionalConfig: {channel_max: lots}", "line 1: channel_max = lots is refused by RabbitMQ 4.2: want an integer"},
@@ -34,15 +57,11 @@ func TestOverridesRefused(t *testing.T) {
 		{"  advancedConfig: '[{rabbit, [{tcp_listeners, [5672]}]}].'", "{rabbit, [{tcp_listeners, ...}]} overrides listeners.tcp.default"},
 		{"  env: [{name: RABBITMQ_MNESIA_BASE, value: /x}]", "spec.env[0].name: RABBITMQ_MNESIA_BASE is set by rabbitmq-krm"},
 		{"  env: [{name: A, value: x}, {name: A, value: z}]", "spec.env[1].name: A is listed twice"},
-	} {
-		if _, got := load(tc.spec); !strings.Contains(got, tc.want) {
-			t.Errorf("%s\ngot:  %s\nwant: %s", tc.spec, got, tc.want)
-		}
-	}
+	})
 }
 
 func TestOverridesAccepted(t *testing.T) {
-	for _, spec := range []string{
+	expectAccepted(t, []string{
 		"  additionalConfig: |\n    # comment\n\n    channel_max = 1024\n",
 		"  additionalConfig: {queue_leader_locator: client-local, disk_free_limit.relative: 1.5, log.console.level: debug}",
 		"  additionalConfig: {vm_memory_high_watermark.relative: 0.6, consumer_timeout: 3600000, heartbeat: 30}",
@@ -50,11 +69,7 @@ func TestOverridesAccepted(t *testing.T) {
 		"  advancedConfig: |\n    [{rabbit, [{credit_flow_default_credit, {400, 200}}]}].\n  defaultUser: {secretName: admin}",
 		"  env: [{name: ERL_MAX_PORTS, value: \"65536\"}, {name: X, valueFrom: {secretKeyRef: {name: s, key: k}}}]",
 		"  discovery: {mode: etcd, etcd: {deploy: true}}\n  env: [{name: K8S_HOSTNAME_SUFFIX, value: x}]", // not set for etcd discovery
-	} {
-		if _, got := load(spec); got != "" {
-			t.Errorf("%s\nrefused: %s", spec, got)
-		}
-	}
+	})
 }
 
 // Streams arrived in 3.9: the stream plugins are refused on 3.8 (the node cannot enable them,

@@ -124,6 +124,9 @@ type Spec struct {
 	//     - name: LDAP_PASSWORD
 	//       valueFrom: {secretKeyRef: {name: ldap, key: password}}
 	Env []corev1.EnvVar `json:"env,omitempty"`
+	// Pod adds labels, annotations and scheduling settings (nodeSelector, tolerations,
+	// affinity, topologySpreadConstraints, priorityClassName, imagePullSecrets) to the pods.
+	Pod Pod `json:"pod,omitempty"`
 }
 
 // DiscoveryMode is the peer discovery backend.
@@ -185,6 +188,14 @@ type Exposure struct {
 	// Ingress publishes the management UI over HTTP(S). AMQP is not HTTP and is never routed
 	// through an Ingress.
 	Ingress *Ingress `json:"ingress,omitempty"`
+	// Annotations on the client Service <name>, e.g. for external-dns. They are merged with
+	// loadBalancer.annotations; a key in both is refused (keep it in one place), and so are
+	// keys under rabbitmq-krm.dev/, config.kubernetes.io/ and internal.config.kubernetes.io/
+	// (kpt and kustomize read those: local-config would drop the Service from the output).
+	Annotations map[string]string `json:"annotations,omitempty"`
+	// Labels on the client Service <name>. The labels rabbitmq-krm sets on it and every key
+	// under rabbitmq-krm.dev/ (the ServiceMonitor tells the Services apart by one) are refused.
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // LoadBalancer configures the cloud load balancer of the client Service.

@@ -59,6 +59,7 @@ func (c *RabbitMQCluster) Validate() field.ErrorList {
 	c.validateAdditionalConfig(&errs)
 	validateAdvancedConfig(&errs, s.AdvancedConfig)
 	validateEnv(&errs, s.Env)
+	validatePod(&errs, &s.Pod)
 	if len(errs) == 0 {
 		c.validateOwnership(&errs)
 	}
@@ -214,6 +215,7 @@ func (c *RabbitMQCluster) validateExposure(errs *field.ErrorList) {
 	if x.LoadBalancer != nil {
 		validateLoadBalancer(errs, x)
 	}
+	validateExposureMetadata(errs, x)
 	if x.Ingress != nil {
 		validateIngress(errs, x.Ingress)
 	}

@@ -22,6 +22,13 @@ type Owned struct {
 	ConfKeys []OwnedKey
 	// Env are the names of the rabbitmq container's environment variables.
 	Env []string
+	// PodLabels, PodAnnotations, ServiceLabels and ServiceAnnotations are the keys set on the
+	// RabbitMQ pods and the client Service, each with why (a key ending in "/*" claims its
+	// prefix): spec.pod and spec.exposure must leave them alone.
+	PodLabels, PodAnnotations, ServiceLabels, ServiceAnnotations []OwnedKey
+	// Selector selects the RabbitMQ pods: topology spread constraints and pod anti-affinity
+	// terms without a labelSelector get it.
+	Selector map[string]string
 }
 
 // OwnedKey is a rabbitmq.conf key the function writes and why it owns it.
@@ -56,6 +63,7 @@ func (c *RabbitMQCluster) validateOwnership(errs *field.ErrorList) {
 			}
 		}
 	}
+	c.validateOwnedMetadata(errs, owned)
 	for i, e := range c.Spec.Env {
 		for _, name := range owned.Env {
 			if e.Name == name {
