@@ -28,6 +28,9 @@ func (k *cluster) configMap() Object {
 	if k.files.AdvancedConfig != "" {
 		data[keyAdvancedConfig] = k.files.AdvancedConfig
 	}
+	if k.Spec.Definitions != nil {
+		data[keyDefinitions] = k.definitionsJSON()
+	}
 	return &corev1.ConfigMap{TypeMeta: typeMeta("v1", "ConfigMap"), ObjectMeta: k.meta(k.names.ConfigMap()), Data: data}
 }
 

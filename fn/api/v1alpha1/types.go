@@ -124,6 +124,9 @@ type Spec struct {
 	//     - name: LDAP_PASSWORD
 	//       valueFrom: {secretKeyRef: {name: ldap, key: password}}
 	Env []corev1.EnvVar `json:"env,omitempty"`
+	// Definitions are vhosts, exchanges, queues, bindings and policies imported at boot and
+	// re-imported by a Job when they change (details: Definitions).
+	Definitions *Definitions `json:"definitions,omitempty"`
 }
 
 // DiscoveryMode is the peer discovery backend.

@@ -59,6 +59,7 @@ func (c *RabbitMQCluster) Validate() field.ErrorList {
 	c.validateAdditionalConfig(&errs)
 	validateAdvancedConfig(&errs, s.AdvancedConfig)
 	validateEnv(&errs, s.Env)
+	c.validateDefinitions(&errs)
 	if len(errs) == 0 {
 		c.validateOwnership(&errs)
 	}

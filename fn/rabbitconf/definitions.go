@@ -1,0 +1,22 @@
+package rabbitconf
+
+import "github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
+
+// DefinitionsDir is where the definitions init container writes the files every node
+// imports at boot, in name order: the typed spec.definitions, the user's ConfigMap, then
+// the default user.
+const DefinitionsDir = "/etc/rabbitmq/definitions"
+
+// definitions points load_definitions at DefinitionsDir. The classic key, not
+// definitions.local.path: it loads a directory of files (sorted by name) in every series
+// from 3.8 to 4.3, where the modern keys arrived in 3.9 (docs/definitions.md).
+func definitions(d *document, c *v1alpha1.RabbitMQCluster) {
+	if c.Spec.Definitions == nil {
+		return
+	}
+	d.section("Definitions", "spec.definitions loads them at boot")
+	d.comment("Imported at every boot. A blank node that imports definitions creates no default")
+	d.comment("user or vhost: the init container adds \"/\" and spec.defaultUser to the files.")
+	d.set("load_definitions", DefinitionsDir)
+	d.ownAll("definitions")
+}
