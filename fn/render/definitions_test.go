@@ -1,0 +1,216 @@
+package render_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/render"
+)
+
+const definitionsSpec = `  image: rabbitmq:4.3.6-management
+  defaultUser: {secretName: admin}
+  definitions:
+    vhosts: [{name: orders}]
+    exchanges: [{name: events, vhost: orders, type: topic}]
+    queues: [{name: created, vhost: orders, type: quorum}, {name: audit, vhost: orders, type: stream}]
+    bindings: [{vhost: orders, source: events, destination: created, routingKey: "order.#"}]
+    policies: [{name: limits, vhost: orders, pattern: '^created$', definition: {max-length: 1000}}]
+`
+
+func definitionsJob(t *testing.T, out render.Output) *batchv1.Job {
+	t.Helper()
+	for _, o := range out.Objects {
+		if j, ok := o.(*batchv1.Job); ok && strings.HasPrefix(j.Name, "rabbitmq-def-") {
+			return j
+		}
+	}
+	t.Fatal("no definitions Job rabbitmq-def-*")
+	return nil
+}
+
+func initContainer(t *testing.T, sts *appsv1.StatefulSet, name string) corev1.Container {
+	t.Helper()
+	for _, c := range sts.Spec.Template.Spec.InitContainers {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("no init container %s", name)
+	return corev1.Container{}
+}
+
+// The typed file is what RabbitMQ's import reads: "/" declared (a blank node importing
+// definitions creates no default vhost), the type as x-queue-type, every arguments key
+// present (3.8's import reads it with maps:get/2).
+func TestDefinitionsFile(t *testing.T) {
+	out := renderSpec(t, definitionsSpec)
+	wantConf(t, confValues(t, out), map[string]string{"load_definitions": "/etc/rabbitmq/definitions"})
+	wantConf(t, confValues(t, renderSpec(t, "  image: rabbitmq:4.3.6-management\n")), map[string]string{"load_definitions": ""})
+	var f struct {
+		Vhosts   []map[string]any
+		Queues   []map[string]any
+		Bindings []map[string]any
+		Policies []map[string]any
+	}
+	text := find[*corev1.ConfigMap](out.Objects, "rabbitmq-config").Data["definitions.json"]
+	if err := json.Unmarshal([]byte(text), &f); err != nil {
+		t.Fatalf("definitions.json is not JSON: %v\n%s", err, text)
+	}
+	if len(f.Vhosts) != 2 || f.Vhosts[0]["name"] != "/" || f.Vhosts[1]["name"] != "orders" {
+		t.Errorf("vhosts %v, want / and orders", f.Vhosts)
+	}
+	if args, _ := f.Queues[1]["arguments"].(map[string]any); args["x-queue-type"] != "stream" || f.Queues[1]["durable"] != true {
+		t.Errorf("stream queue %v: want durable and x-queue-type stream", f.Queues[1])
+	}
+	if _, ok := f.Bindings[0]["arguments"].(map[string]any); !ok || f.Bindings[0]["destination_type"] != "queue" {
+		t.Errorf("binding %v: want destination_type queue and arguments {}", f.Bindings[0])
+	}
+	if p := f.Policies[0]; p["apply-to"] != "all" || p["priority"] != 0.0 || p["pattern"] != "^created$" {
+		t.Errorf("policy %v: want apply-to all, priority 0", p)
+	}
+}
+
+// Every node imports the files of the definitions init container at boot; the Secret's
+// password reaches that container only as a file, and the broker reads the directory only.
+func TestDefinitionsPod(t *testing.T) {
+	sts, broker := rabbitmqPod(t, renderSpec(t, definitionsSpec))
+	init := initContainer(t, sts, "definitions")
+	if init.Command[0] != "erl" || !strings.Contains(init.Command[4], `Read("/tmp/default-user-secret/password")`) {
+		t.Errorf("the init container does not hash the password file with erl: %v", init.Command)
+	}
+	for _, e := range init.Env {
+		if e.ValueFrom != nil {
+			t.Errorf("init container env %s comes from an object: secrets only as files", e.Name)
+		}
+	}
+	mounted := map[string]corev1.VolumeMount{}
+	for _, m := range init.VolumeMounts {
+		mounted[m.MountPath] = m
+	}
+	if m, ok := mounted["/tmp/default-user-secret"]; !ok || !m.ReadOnly {
+		t.Errorf("the default user's Secret is not mounted read-only in the init container: %v", init.VolumeMounts)
+	}
+	for _, m := range broker.VolumeMounts {
+		if m.MountPath == "/etc/rabbitmq/definitions" && !m.ReadOnly {
+			t.Error("the broker may write the definitions directory")
+		}
+	}
+}
+
+// A change of the definitions alone is imported by a new Job, restarting no pod; a change of
+// where they come from (configMapName) changes the pods, which mount it.
+func TestDefinitionsChangeMakesANewJobNotARestart(t *testing.T) {
+	before := renderSpec(t, definitionsSpec)
+	after := renderSpec(t, strings.Replace(definitionsSpec, "max-length: 1000", "max-length: 2000", 1))
+	withCM := renderSpec(t, definitionsSpec+"    configMapName: mine\n")
+	checksum := func(o render.Output) string {
+		sts, _ := rabbitmqPod(t, o)
+		return sts.Spec.Template.Annotations[render.ConfigChecksumAnnotation]
+	}
+	if checksum(before) != checksum(after) {
+		t.Error("a policy change restarts the pods: the Job imports it")
+	}
+	if definitionsJob(t, before).Name == definitionsJob(t, after).Name {
+		t.Errorf("a policy change keeps the Job %s: Kubernetes would not run it again", definitionsJob(t, before).Name)
+	}
+	job := definitionsJob(t, withCM)
+	script := job.Spec.Template.Spec.Containers[0].Command[2]
+	if !strings.Contains(script, "for f in /etc/rabbitmq-krm/definitions/definitions.json /etc/rabbitmq-krm/user-definitions/definitions.json;") ||
+		!strings.Contains(script, `import_definitions "$f"`) || !strings.Contains(script, `node="rabbit@rabbitmq-0.$NODE_SUFFIX"`) {
+		t.Errorf("the Job does not import the typed file, then the user's, through node 0:\n%s", script)
+	}
+	if job.Annotations["argocd.argoproj.io/hook"] != "PostSync" || job.Spec.Template.Labels["app.kubernetes.io/name"] == "rabbitmq" {
+		t.Errorf("the Job is no PostSync hook, or its pods look like brokers: %v %v", job.Annotations, job.Spec.Template.Labels)
+	}
+	sts, _ := rabbitmqPod(t, withCM)
+	var userCM string
+	for _, v := range sts.Spec.Template.Spec.Volumes {
+		if v.ConfigMap != nil && v.Name == "user-definitions" {
+			userCM = v.ConfigMap.Name
+		}
+	}
+	if userCM != "mine" {
+		t.Errorf("the pods do not mount the user's ConfigMap mine (got %q)", userCM)
+	}
+}
+
+// The init container's Erlang, run where Erlang is installed, with the Secret's bytes of
+// test/cluster's awkward users: the file holds the user and a rabbit_password_hashing_sha256
+// hash of exactly the password's bytes (trailing newlines dropped), never the password.
+func TestDefinitionsDefaultUserHash(t *testing.T) {
+	if _, err := exec.LookPath("erl"); err != nil {
+		t.Skip("erl is not installed: the real node suite runs this script (test/cluster definitions_test.go)")
+	}
+	sts, _ := rabbitmqPod(t, renderSpec(t, definitionsSpec))
+	root := t.TempDir()
+	script := regexp.MustCompile(`"/(etc|tmp)/`).ReplaceAllString(initContainer(t, sts, "definitions").Command[4], `"`+root+`/$1/`)
+	for _, d := range []string{"etc/rabbitmq/definitions", "etc/rabbitmq-krm/definitions", "tmp/default-user-secret"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(path string, b []byte) {
+		if err := os.WriteFile(filepath.Join(root, path), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("etc/rabbitmq-krm/definitions/definitions.json", []byte("{}"))
+	for _, c := range []struct{ user, password string }{
+		{`adm"\in#ops`, "  Tr0ub4dor#3 $HOME ${x} $(ss) `id` \"\\\" '%s' ~p~n %d\n\"/utf8>>}]}]. <<\"x\">> ;&<>!  "},
+		{"ädmin-пользователь\n", "pässwörd\"\\ пароль 密码 🐇 \xff\xfe-latin1-\xe4\n\n"},
+	} {
+		write("tmp/default-user-secret/username", []byte(c.user))
+		write("tmp/default-user-secret/password", []byte(c.password))
+		cmd := exec.Command("erl", "-noshell", "-noinput", "-eval", script)
+		cmd.Dir, cmd.Env = root, append(os.Environ(), "ERL_CRASH_DUMP_SECONDS=0")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("the init container's script failed: %v\n%s", err, b)
+		}
+		checkDefaultUserFile(t, filepath.Join(root, "etc/rabbitmq/definitions"), strings.TrimRight(c.user, "\n"), strings.TrimRight(c.password, "\n"))
+	}
+}
+
+func checkDefaultUserFile(t *testing.T, dir, user, password string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(dir, "10-definitions.json")); err != nil {
+		t.Errorf("the typed file was not copied: %v", err)
+	}
+	path := filepath.Join(dir, "30-default-user.json")
+	b, err := os.ReadFile(path)
+	if info, _ := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("no 0600 default user file: %v", err)
+	}
+	var f struct {
+		Users []struct {
+			Name             string
+			PasswordHash     string `json:"password_hash"`
+			HashingAlgorithm string `json:"hashing_algorithm"`
+			Tags             string
+		}
+		Permissions []struct{ User, Vhost, Configure string }
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, b)
+	}
+	u := f.Users[0]
+	hash, _ := base64.StdEncoding.DecodeString(u.PasswordHash)
+	sum := sha256.Sum256(append(append([]byte{}, hash[:min(4, len(hash))]...), password...))
+	if u.Name != user || len(hash) != 36 || !bytes.Equal(hash[4:], sum[:]) || u.HashingAlgorithm != "rabbit_password_hashing_sha256" || u.Tags != "administrator" {
+		t.Errorf("user %q (want %q), hash of another password, or wrong algorithm/tags: %s", u.Name, user, b)
+	}
+	if bytes.Contains(b, []byte(password)) || len(f.Permissions) != 2 || f.Permissions[1].Vhost != "orders" || f.Permissions[0].User != user {
+		t.Errorf("the file holds the password, or not the permissions on / and orders: %s", b)
+	}
+}
