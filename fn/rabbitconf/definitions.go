@@ -3,8 +3,7 @@ package rabbitconf
 import "github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
 
 // DefinitionsDir is where the definitions init container writes the files every node
-// imports at boot, in name order: the typed spec.definitions, the user's ConfigMap, then
-// the default user.
+// imports at boot, in name order: the boot part of spec.definitions, then the default user.
 const DefinitionsDir = "/etc/rabbitmq/definitions"
 
 // definitions points load_definitions at DefinitionsDir. The classic key, not
@@ -15,8 +14,8 @@ func definitions(d *document, c *v1alpha1.RabbitMQCluster) {
 		return
 	}
 	d.section("Definitions", "spec.definitions loads them at boot")
-	d.comment("Imported at every boot. A blank node that imports definitions creates no default")
-	d.comment("user or vhost: the init container adds \"/\" and spec.defaultUser to the files.")
+	d.comment("Vhosts, exchanges, policies, at every boot; a blank node that imports definitions creates")
+	d.comment("no default user or vhost: the init container adds them. The Job imports the queues.")
 	d.set("load_definitions", DefinitionsDir)
 	d.ownAll("definitions")
 }

@@ -3,30 +3,43 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/api/v1alpha1"
 )
 
-// Definitions (spec.definitions): what every node imports at boot, from files the
-// definitions init container writes into rabbitconf.DefinitionsDir, and what the
-// definitions Job imports again through node 0 when they change. The facts behind this
+// Definitions (spec.definitions) reach the broker in two steps. The facts behind this
 // design, with their sources, are in docs/definitions.md.
+//
+// At boot every node imports, from the files the definitions init container writes into
+// rabbitconf.DefinitionsDir, what must exist before clients log in: the vhosts, the
+// exchanges, the bindings between exchanges, the policies and the default user. Not the
+// queues: a quorum queue or stream gets its replicas on the nodes that are cluster members
+// when it is declared, and a new cluster's first node boots alone, so a queue declared at
+// its boot would keep a single replica (RabbitMQ does not grow it when the others join).
+//
+// The definitions Job waits until every node is running, then imports everything (the
+// typed file and the user's ConfigMap) through node 0: the queues get a replica on every
+// node, and a later change (a new queue, a policy's settings) is imported without restarting
+// a pod. Neither file is part of the pods' checksum; the Job's template carries the typed
+// file's checksum, so every change is a new Job.
 const (
 	componentDefinitions = "definitions"
-	// keyDefinitions is the typed definitions file in the generated ConfigMap, and the key
-	// read from the user's ConfigMap (spec.definitions.configMapName).
+	// keyDefinitions is the typed definitions file in the generated ConfigMap (what the Job
+	// imports), and the key read from the user's ConfigMap (spec.definitions.configMapName).
 	keyDefinitions = "definitions.json"
-	// The files RabbitMQ imports from DefinitionsDir, in this (name) order: a file may refer
-	// to what an earlier one declares, and the Secret's password wins over any other.
+	// keyBootDefinitions is the part of it every node imports at boot.
+	keyBootDefinitions = "boot-definitions.json"
+	// The files RabbitMQ imports from DefinitionsDir, in this (name) order: the default user's
+	// permissions refer to the vhosts.
 	fileTyped       = "10-definitions.json"
-	fileUser        = "20-configmap.json"
 	fileDefaultUser = "30-default-user.json"
-	// Where the init container and the Job read the two ConfigMaps.
+	// Where the init container and the Job read the ConfigMaps.
 	typedDefinitionsDir = "/etc/rabbitmq-krm/definitions"
 	userDefinitionsDir  = "/etc/rabbitmq-krm/user-definitions"
-	// DefinitionsChecksumAnnotation on the Job's pod template identifies the files it imports.
+	// DefinitionsChecksumAnnotation on the Job's pod template identifies the typed file.
 	DefinitionsChecksumAnnotation = "rabbitmq-krm.dev/definitions-checksum"
-	// definitionsDeadline bounds how long the Job retries while node 0 is not up.
+	// definitionsDeadline bounds how long the Job waits for the nodes.
 	definitionsDeadline = 3600
 )
 
@@ -88,8 +101,9 @@ type (
 
 // definitionsJSON is the typed definitions file: indented, fields in a fixed order, map
 // keys sorted (encoding/json), so the same config gives the same bytes. It always declares
-// the default vhost "/": a blank node that imports definitions does not create it.
-func (k *cluster) definitionsJSON() string {
+// the default vhost "/": a blank node that imports definitions does not create it. For boot,
+// it leaves out the queues and the bindings to them (see the top of this file).
+func (k *cluster) definitionsJSON(boot bool) string {
 	d := k.Spec.Definitions
 	f := definitionsFile{Vhosts: []vhostJSON{{Name: v1alpha1.DefaultVhost}}}
 	for _, h := range d.Vhosts {
@@ -106,14 +120,16 @@ func (k *cluster) definitionsJSON() string {
 	f.Queues = make([]queueJSON, 0, len(d.Queues))
 	for _, q := range d.Queues {
 		args := map[string]any{"x-queue-type": q.Type}
-		for key, v := range q.Arguments {
-			args[key] = v
+		maps.Copy(args, q.Arguments)
+		if !boot {
+			f.Queues = append(f.Queues, queueJSON{q.Name, q.Vhost, *q.Durable, q.AutoDelete, args})
 		}
-		f.Queues = append(f.Queues, queueJSON{q.Name, q.Vhost, *q.Durable, q.AutoDelete, args})
 	}
 	f.Bindings = make([]bindingJSON, 0, len(d.Bindings))
 	for _, b := range d.Bindings {
-		f.Bindings = append(f.Bindings, bindingJSON{b.Source, b.Vhost, b.Destination, b.DestinationType, b.RoutingKey, orEmpty(b.Arguments)})
+		if !boot || b.DestinationType == v1alpha1.DestinationExchange {
+			f.Bindings = append(f.Bindings, bindingJSON{b.Source, b.Vhost, b.Destination, b.DestinationType, b.RoutingKey, orEmpty(b.Arguments)})
+		}
 	}
 	f.Policies = make([]policyJSON, 0, len(d.Policies))
 	for _, p := range d.Policies {

@@ -12,9 +12,9 @@ import (
 )
 
 // definitionsContainer writes the files every node imports at boot into an emptyDir: the
-// typed definitions and the user's ConfigMap, copied, and with spec.defaultUser a file
-// with that user, its password hashed the way RabbitMQ's default rabbit_password_hashing_sha256
-// does (base64 of a 4-byte random salt followed by SHA-256(salt ++ password)), and full
+// boot part of the typed definitions, copied, and with spec.defaultUser a file with that
+// user, its password hashed the way RabbitMQ's default rabbit_password_hashing_sha256 does
+// (base64 of a 4-byte random salt followed by SHA-256(salt ++ password)), and full
 // permissions on "/" and the typed vhosts. A blank node that imports definitions does not
 // create the default user, so without this file nobody could log in. The image's own Erlang
 // does it without a shell, reading the Secret's files itself: the password is never in
@@ -27,9 +27,6 @@ func (k *cluster) definitionsContainer() corev1.Container {
 		{Name: volTmp, MountPath: "/tmp"},
 		{Name: volDefinitions, MountPath: rabbitconf.DefinitionsDir},
 		{Name: volTypedDefinitions, MountPath: typedDefinitionsDir, ReadOnly: true},
-	}
-	if k.Spec.Definitions.ConfigMapName != "" {
-		mounts = append(mounts, corev1.VolumeMount{Name: volUserDefinitions, MountPath: userDefinitionsDir, ReadOnly: true})
 	}
 	if k.Spec.DefaultUser != nil {
 		mounts = append(mounts, corev1.VolumeMount{Name: volUser, MountPath: userSecret, ReadOnly: true}) // inside /tmp: after it
@@ -46,11 +43,7 @@ func (k *cluster) definitionsContainer() corev1.Container {
 }
 
 func (k *cluster) definitionsScript() string {
-	dir := rabbitconf.DefinitionsDir
-	steps := []string{fmt.Sprintf(`{ok, _} = file:copy("%s/%s", "%s/%s")`, typedDefinitionsDir, keyDefinitions, dir, fileTyped)}
-	if k.Spec.Definitions.ConfigMapName != "" {
-		steps = append(steps, fmt.Sprintf(`{ok, _} = file:copy("%s/%s", "%s/%s")`, userDefinitionsDir, keyDefinitions, dir, fileUser))
-	}
+	steps := []string{fmt.Sprintf(`{ok, _} = file:copy("%s/%s", "%s/%s")`, typedDefinitionsDir, keyBootDefinitions, rabbitconf.DefinitionsDir, fileTyped)}
 	if k.Spec.DefaultUser != nil {
 		steps = append(steps, k.defaultUserDefinitionsScript())
 	}
@@ -87,35 +80,36 @@ func (k *cluster) defaultUserDefinitionsScript() string {
   ok = file:change_mode("%[2]s/%[3]s", 8#600)`, userSecret, rabbitconf.DefinitionsDir, fileDefaultUser, strings.Join(vhosts, ", "))
 }
 
-// definitionsVolumes: the emptyDir the init container fills, the typed file from the
-// generated ConfigMap, and the user's ConfigMap.
+// definitionsVolumes of the pods: the emptyDir the init container fills and the boot file.
 func (k *cluster) definitionsVolumes() []corev1.Volume {
-	vols := []corev1.Volume{
+	return []corev1.Volume{
 		{Name: volDefinitions, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		k.configMapVolume(volTypedDefinitions, keyBootDefinitions, keyBootDefinitions),
+	}
+}
+
+// definitionsJob waits until every node of the cluster is running (the replicas key, read
+// at run time like the feature flag Job does), then imports the typed definitions, then the
+// user's ConfigMap, through node 0, retrying until its deadline.
+func (k *cluster) definitionsJob() Object {
+	files := []string{typedDefinitionsDir + "/" + keyDefinitions}
+	mounts := []corev1.VolumeMount{
+		{Name: volTypedDefinitions, MountPath: typedDefinitionsDir, ReadOnly: true},
+		{Name: volClusterSize, MountPath: clusterSizeDir, ReadOnly: true},
+	}
+	vols := []corev1.Volume{
 		k.configMapVolume(volTypedDefinitions, keyDefinitions, keyDefinitions),
+		k.configMapVolume(volClusterSize, keyReplicas, keyReplicas),
 	}
 	if name := k.Spec.Definitions.ConfigMapName; name != "" {
+		files = append(files, userDefinitionsDir+"/"+keyDefinitions)
+		mounts = append(mounts, corev1.VolumeMount{Name: volUserDefinitions, MountPath: userDefinitionsDir, ReadOnly: true})
 		vols = append(vols, corev1.Volume{Name: volUserDefinitions, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 			LocalObjectReference: corev1.LocalObjectReference{Name: name},
 			Items:                []corev1.KeyToPath{{Key: keyDefinitions, Path: keyDefinitions}},
 		}}})
 	}
-	return vols
-}
-
-// definitionsJob imports the typed definitions, then the user's ConfigMap, through node 0,
-// retrying while it is not up. Importing on a running cluster changes what changed (a new
-// queue, a policy's settings) without restarting a pod, so the pods' checksum leaves the
-// definitions out; the checksum of the typed file on the Job's template makes every change
-// a new Job. Pods that restart import the same files at boot.
-func (k *cluster) definitionsJob() Object {
-	files := []string{typedDefinitionsDir + "/" + keyDefinitions}
-	mounts := []corev1.VolumeMount{{Name: volTypedDefinitions, MountPath: typedDefinitionsDir, ReadOnly: true}}
-	if k.Spec.Definitions.ConfigMapName != "" {
-		files = append(files, userDefinitionsDir+"/"+keyDefinitions)
-		mounts = append(mounts, corev1.VolumeMount{Name: volUserDefinitions, MountPath: userDefinitionsDir, ReadOnly: true})
-	}
-	sum := sha256.Sum256([]byte(k.definitionsJSON()))
+	sum := sha256.Sum256([]byte(k.definitionsJSON(false)))
 	return k.job(cliJob{
 		component:      componentDefinitions,
 		name:           k.names.DefinitionsJob,
@@ -123,19 +117,24 @@ func (k *cluster) definitionsJob() Object {
 		script:         k.definitionsJobScript(files),
 		podAnnotations: map[string]string{DefinitionsChecksumAnnotation: hex.EncodeToString(sum[:])},
 		mounts:         mounts,
-		volumes:        k.definitionsVolumes()[1:],
+		volumes:        vols,
 	})
 }
 
+// definitionsJobScript: await_online_nodes (3.8+) returns once node 0 sees n running
+// members; import_definitions reads the file on the CLI's side and sends it to node 0.
 func (k *cluster) definitionsJobScript(files []string) string {
 	return fmt.Sprintf(`set -eu
 cp %[1]s/%[2]s "$HOME/%[2]s"; chmod 600 "$HOME/%[2]s"
-node="rabbit@%[3]s-0.$NODE_SUFFIX"
-for f in %[4]s; do
+node="rabbit@%[3]s-0.$NODE_SUFFIX"; n=$(cat %[4]s)
+until rabbitmqctl -q -n "$node" await_online_nodes "$n" --timeout 60; do
+  echo "waiting until $node sees $n running nodes"; sleep 10
+done
+for f in %[5]s; do
   until rabbitmqctl -q -n "$node" import_definitions "$f"; do
-    echo "waiting until $node imports $f"; sleep 10
+    echo "retrying the import of $f through $node"; sleep 10
   done
   echo "imported $f"
 done
-`, cookieSecret, cookieFileName, k.names.StatefulSet(), strings.Join(files, " "))
+`, cookieSecret, cookieFileName, k.names.StatefulSet(), clusterSizeFile, strings.Join(files, " "))
 }

@@ -51,34 +51,51 @@ func initContainer(t *testing.T, sts *appsv1.StatefulSet, name string) corev1.Co
 	return corev1.Container{}
 }
 
+type definitionsDoc struct {
+	Vhosts   []map[string]any
+	Queues   []map[string]any
+	Bindings []map[string]any
+	Policies []map[string]any
+}
+
+func definitionsKey(t *testing.T, out render.Output, key string) definitionsDoc {
+	t.Helper()
+	var f definitionsDoc
+	text := find[*corev1.ConfigMap](out.Objects, "rabbitmq-config").Data[key]
+	if err := json.Unmarshal([]byte(text), &f); err != nil {
+		t.Fatalf("%s is not JSON: %v\n%s", key, err, text)
+	}
+	return f
+}
+
 // The typed file is what RabbitMQ's import reads: "/" declared (a blank node importing
 // definitions creates no default vhost), the type as x-queue-type, every arguments key
-// present (3.8's import reads it with maps:get/2).
+// present (3.8's import reads it with maps:get/2). The boot part has no queues and no
+// bindings to queues: declared on a new cluster's first node, alone, a quorum queue or
+// stream would keep one replica.
 func TestDefinitionsFile(t *testing.T) {
-	out := renderSpec(t, definitionsSpec)
+	spec := strings.Replace(definitionsSpec, "    exchanges: [{name: events, vhost: orders, type: topic}]\n",
+		"    exchanges: [{name: events, vhost: orders, type: topic}, {name: all, vhost: orders, type: fanout}]\n", 1)
+	spec = strings.Replace(spec, `routingKey: "order.#"}]`, `routingKey: "order.#"}, {vhost: orders, source: events, destination: all, destinationType: exchange}]`, 1)
+	out := renderSpec(t, spec)
 	wantConf(t, confValues(t, out), map[string]string{"load_definitions": "/etc/rabbitmq/definitions"})
 	wantConf(t, confValues(t, renderSpec(t, "  image: rabbitmq:4.3.6-management\n")), map[string]string{"load_definitions": ""})
-	var f struct {
-		Vhosts   []map[string]any
-		Queues   []map[string]any
-		Bindings []map[string]any
-		Policies []map[string]any
-	}
-	text := find[*corev1.ConfigMap](out.Objects, "rabbitmq-config").Data["definitions.json"]
-	if err := json.Unmarshal([]byte(text), &f); err != nil {
-		t.Fatalf("definitions.json is not JSON: %v\n%s", err, text)
-	}
+	f := definitionsKey(t, out, "definitions.json")
 	if len(f.Vhosts) != 2 || f.Vhosts[0]["name"] != "/" || f.Vhosts[1]["name"] != "orders" {
 		t.Errorf("vhosts %v, want / and orders", f.Vhosts)
 	}
 	if args, _ := f.Queues[1]["arguments"].(map[string]any); args["x-queue-type"] != "stream" || f.Queues[1]["durable"] != true {
 		t.Errorf("stream queue %v: want durable and x-queue-type stream", f.Queues[1])
 	}
-	if _, ok := f.Bindings[0]["arguments"].(map[string]any); !ok || f.Bindings[0]["destination_type"] != "queue" {
-		t.Errorf("binding %v: want destination_type queue and arguments {}", f.Bindings[0])
+	if _, ok := f.Bindings[0]["arguments"].(map[string]any); !ok || f.Bindings[0]["destination_type"] != "queue" || len(f.Bindings) != 2 {
+		t.Errorf("bindings %v: want 2, the first with destination_type queue and arguments {}", f.Bindings)
 	}
 	if p := f.Policies[0]; p["apply-to"] != "all" || p["priority"] != 0.0 || p["pattern"] != "^created$" {
 		t.Errorf("policy %v: want apply-to all, priority 0", p)
+	}
+	boot := definitionsKey(t, out, "boot-definitions.json")
+	if len(boot.Queues) != 0 || len(boot.Bindings) != 1 || boot.Bindings[0]["destination"] != "all" || len(boot.Policies) != 1 || len(boot.Vhosts) != 2 {
+		t.Errorf("boot file: want the vhosts, the policy, the exchange binding and no queue: %+v", boot)
 	}
 }
 
@@ -109,8 +126,8 @@ func TestDefinitionsPod(t *testing.T) {
 	}
 }
 
-// A change of the definitions alone is imported by a new Job, restarting no pod; a change of
-// where they come from (configMapName) changes the pods, which mount it.
+// A change of the definitions alone, or of the user's ConfigMap, is imported by a new Job,
+// restarting no pod. The Job waits for every node, then imports through node 0.
 func TestDefinitionsChangeMakesANewJobNotARestart(t *testing.T) {
 	before := renderSpec(t, definitionsSpec)
 	after := renderSpec(t, strings.Replace(definitionsSpec, "max-length: 1000", "max-length: 2000", 1))
@@ -119,30 +136,31 @@ func TestDefinitionsChangeMakesANewJobNotARestart(t *testing.T) {
 		sts, _ := rabbitmqPod(t, o)
 		return sts.Spec.Template.Annotations[render.ConfigChecksumAnnotation]
 	}
-	if checksum(before) != checksum(after) {
-		t.Error("a policy change restarts the pods: the Job imports it")
+	if checksum(before) != checksum(after) || checksum(before) != checksum(withCM) {
+		t.Error("a policy change or a configMapName restarts the pods: the Job imports them")
 	}
 	if definitionsJob(t, before).Name == definitionsJob(t, after).Name {
 		t.Errorf("a policy change keeps the Job %s: Kubernetes would not run it again", definitionsJob(t, before).Name)
 	}
 	job := definitionsJob(t, withCM)
 	script := job.Spec.Template.Spec.Containers[0].Command[2]
-	if !strings.Contains(script, "for f in /etc/rabbitmq-krm/definitions/definitions.json /etc/rabbitmq-krm/user-definitions/definitions.json;") ||
-		!strings.Contains(script, `import_definitions "$f"`) || !strings.Contains(script, `node="rabbit@rabbitmq-0.$NODE_SUFFIX"`) {
-		t.Errorf("the Job does not import the typed file, then the user's, through node 0:\n%s", script)
+	for _, want := range []string{`n=$(cat /etc/rabbitmq-cluster-size/replicas)`, `await_online_nodes "$n"`, `node="rabbit@rabbitmq-0.$NODE_SUFFIX"`,
+		"for f in /etc/rabbitmq-krm/definitions/definitions.json /etc/rabbitmq-krm/user-definitions/definitions.json;", `import_definitions "$f"`} {
+		if !strings.Contains(script, want) {
+			t.Errorf("the Job's script lacks %s: it must wait for every node, then import the typed file, then the user's, through node 0:\n%s", want, script)
+		}
 	}
 	if job.Annotations["argocd.argoproj.io/hook"] != "PostSync" || job.Spec.Template.Labels["app.kubernetes.io/name"] == "rabbitmq" {
 		t.Errorf("the Job is no PostSync hook, or its pods look like brokers: %v %v", job.Annotations, job.Spec.Template.Labels)
 	}
-	sts, _ := rabbitmqPod(t, withCM)
 	var userCM string
-	for _, v := range sts.Spec.Template.Spec.Volumes {
+	for _, v := range job.Spec.Template.Spec.Volumes {
 		if v.ConfigMap != nil && v.Name == "user-definitions" {
 			userCM = v.ConfigMap.Name
 		}
 	}
 	if userCM != "mine" {
-		t.Errorf("the pods do not mount the user's ConfigMap mine (got %q)", userCM)
+		t.Errorf("the Job does not mount the user's ConfigMap mine (got %q)", userCM)
 	}
 }
 
@@ -166,7 +184,7 @@ func TestDefinitionsDefaultUserHash(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write("etc/rabbitmq-krm/definitions/definitions.json", []byte("{}"))
+	write("etc/rabbitmq-krm/definitions/boot-definitions.json", []byte("{}"))
 	for _, c := range []struct{ user, password string }{
 		{`adm"\in#ops`, "  Tr0ub4dor#3 $HOME ${x} $(ss) `id` \"\\\" '%s' ~p~n %d\n\"/utf8>>}]}]. <<\"x\">> ;&<>!  "},
 		{"ädmin-пользователь\n", "pässwörd\"\\ пароль 密码 🐇 \xff\xfe-latin1-\xe4\n\n"},

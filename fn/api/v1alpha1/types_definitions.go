@@ -1,16 +1,19 @@
 package v1alpha1
 
 // Definitions are RabbitMQ objects the cluster starts with: virtual hosts, exchanges,
-// queues, bindings and policies. The function renders them as a definitions file that
-// every node imports when it boots (load_definitions), and a Job that imports them again
-// through node 0 whenever they change, without restarting a pod. Importing creates and
-// updates; it never deletes: remove an object you took out of the config with rabbitmqctl.
+// queues, bindings and policies. Every node imports the vhosts, exchanges, bindings between
+// exchanges and policies at boot (load_definitions), so they exist before clients log in.
+// The queues and everything else are imported by a Job (<name>-def-<hash>) once every node
+// is running, through node 0: a quorum queue or stream gets its replicas on the nodes that
+// are members when it is declared, and a new cluster's first node boots alone. The Job runs
+// again on every change, which restarts no pod. Importing creates and updates; it never
+// deletes: remove an object you took out of the config with rabbitmqctl.
 // A node that imports definitions on its first boot does not create the default user and
-// virtual host, so the setup init container adds spec.defaultUser (its password hashed
-// from the Secret, never in the ConfigMap) with full permissions on "/" and every vhost
-// listed here. Only the default user: other users' passwords would have to be in Git or a
-// ConfigMap, so add them with rabbitmqctl, or hashed in the configMapName file. Sources and
-// per-series facts: docs/definitions.md.
+// vhost, so the definitions init container adds "/" and spec.defaultUser (its password
+// hashed from the Secret, never in the ConfigMap) with full permissions on "/" and every
+// vhost listed here. Only the default user: other users' passwords would have to be in Git
+// or a ConfigMap, so add them with rabbitmqctl, or hashed in the configMapName file.
+// Sources and per-series facts: docs/definitions.md.
 type Definitions struct {
 	// Vhosts are the virtual hosts to create besides the default "/".
 	Vhosts []VhostDefinition `json:"vhosts,omitempty"`
@@ -25,10 +28,10 @@ type Definitions struct {
 	Policies []PolicyDefinition `json:"policies,omitempty"`
 	// ConfigMapName names an existing ConfigMap, in the cluster's namespace, whose key
 	// definitions.json is a definitions file you maintain (e.g. exported with rabbitmqctl
-	// export_definitions; users in it need a password_hash, never a password). It is imported
-	// after the typed definitions above, at every boot, and by the Job when the name changes;
-	// after editing its content, delete the last <name>-def-* Job and re-apply, or restart
-	// the pods. A missing ConfigMap keeps the pods from starting.
+	// export_definitions; users in it need a password_hash, never a password). The Job
+	// imports it after the typed definitions. The function cannot see its content: after
+	// editing it, delete the last <name>-def-* Job and apply again. A missing ConfigMap keeps
+	// the Job waiting.
 	ConfigMapName string `json:"configMapName,omitempty"`
 }
 
