@@ -24,25 +24,25 @@ func (d *Definitions) defaults() {
 			*v = DefaultVhost
 		}
 	}
+	// exchanges and queues: a vhost, a type, durable unless said otherwise
+	declared := func(vhost, typ *string, durable **bool, defaultType string) {
+		if *vhost == "" {
+			*vhost = DefaultVhost
+		}
+		if *typ == "" {
+			*typ = defaultType
+		}
+		if *durable == nil {
+			*durable = ptr(true)
+		}
+	}
 	for i := range d.Exchanges {
 		x := &d.Exchanges[i]
-		vhost(&x.Vhost)
-		if x.Type == "" {
-			x.Type = DefaultExchangeType
-		}
-		if x.Durable == nil {
-			x.Durable = ptr(true)
-		}
+		declared(&x.Vhost, &x.Type, &x.Durable, DefaultExchangeType)
 	}
 	for i := range d.Queues {
 		q := &d.Queues[i]
-		vhost(&q.Vhost)
-		if q.Type == "" {
-			q.Type = DefaultQueueType
-		}
-		if q.Durable == nil {
-			q.Durable = ptr(true)
-		}
+		declared(&q.Vhost, &q.Type, &q.Durable, DefaultQueueType)
 	}
 	for i := range d.Bindings {
 		b := &d.Bindings[i]

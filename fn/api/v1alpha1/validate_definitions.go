@@ -112,31 +112,28 @@ func (v *definitionsCheck) knownVhost(path, vhost string) bool {
 	return false
 }
 
-func (v *definitionsCheck) exchange(path string, x ExchangeDefinition) {
-	okName := v.name(path+".name", "exchange", x.Name, true)
-	okVhost := v.knownVhost(path+".vhost", x.Vhost)
-	if okName && okVhost {
-		k := vhostName{x.Vhost, x.Name}
-		if v.exchanges[k] {
-			add(v.errs, path+".name", "exchange %q in vhost %q is declared twice: remove one", x.Name, x.Vhost)
-		}
-		v.exchanges[k] = true
+// declare checks the name and vhost of an exchange or queue and records it in declared.
+func (v *definitionsCheck) declare(path, kind, vhost, name string, declared map[vhostName]bool) {
+	okName := v.name(path+".name", kind, name, true)
+	if okVhost := v.knownVhost(path+".vhost", vhost); !okName || !okVhost {
+		return
 	}
+	k := vhostName{vhost, name}
+	if declared[k] {
+		add(v.errs, path+".name", "%s %q in vhost %q is declared twice: remove one", kind, name, vhost)
+	}
+	declared[k] = true
+}
+
+func (v *definitionsCheck) exchange(path string, x ExchangeDefinition) {
+	v.declare(path, "exchange", x.Vhost, x.Name, v.exchanges)
 	if !slices.Contains(exchangeTypes, x.Type) && !strings.HasPrefix(x.Type, "x-") {
 		add(v.errs, path+".type", "%q is not an exchange type: use direct, fanout, topic, headers, or a plugin's x-... type", x.Type)
 	}
 }
 
 func (v *definitionsCheck) queue(path string, q QueueDefinition) {
-	okName := v.name(path+".name", "queue", q.Name, true)
-	okVhost := v.knownVhost(path+".vhost", q.Vhost)
-	if okName && okVhost {
-		k := vhostName{q.Vhost, q.Name}
-		if v.queues[k] {
-			add(v.errs, path+".name", "queue %q in vhost %q is declared twice: remove one", q.Name, q.Vhost)
-		}
-		v.queues[k] = true
-	}
+	v.declare(path, "queue", q.Vhost, q.Name, v.queues)
 	switch q.Type {
 	case QueueClassic, QueueQuorum:
 	case QueueStream:
