@@ -232,3 +232,38 @@ func checkDefaultUserFile(t *testing.T, dir, user, password string) {
 		t.Errorf("the file holds the password, or not the permissions on / and orders: %s", b)
 	}
 }
+
+// The Job's script with stand-ins for the CLI: node 0 sees all 3 nodes only after two tries;
+// no import may happen before, and then the typed file and the user's are imported, in
+// that order, through node 0.
+func TestDefinitionsJobWaitsForEveryNode(t *testing.T) {
+	job := definitionsJob(t, renderSpec(t, "  replicas: 3\n"+definitionsSpec+"    configMapName: mine\n"))
+	dir, bin := t.TempDir(), t.TempDir()
+	stub := func(name, script string) {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\nS="+dir+"\n"+script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stub("cp", "exit 0\n")
+	stub("chmod", "exit 0\n")
+	stub("sleep", "exit 0\n")
+	stub("cat", `[ "$1" = /etc/rabbitmq-cluster-size/replicas ] && echo 3 || exec /bin/cat "$@"`+"\n")
+	stub("rabbitmqctl", `case "$*" in
+*"await_online_nodes 3 "*) echo x >> $S/tries; [ "$(wc -l < $S/tries)" -ge 3 ] ;;
+*import_definitions*) echo "$3 $5 after $(cat $S/tries 2>/dev/null | wc -l) tries" >> $S/imported ;;
+*) exit 1 ;;
+esac`+"\n")
+	c := job.Spec.Template.Spec.Containers[0]
+	cmd := exec.Command(c.Command[0], c.Command[1:]...)
+	cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin", "HOME=" + dir, "NODE_SUFFIX=rabbitmq-nodes.mq.svc.cluster.local"}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the Job's script failed: %v\n%s", err, out)
+	}
+	imported, _ := os.ReadFile(filepath.Join(dir, "imported"))
+	node := "rabbit@rabbitmq-0.rabbitmq-nodes.mq.svc.cluster.local"
+	want := node + " /etc/rabbitmq-krm/definitions/definitions.json after 3 tries\n" + node + " /etc/rabbitmq-krm/user-definitions/definitions.json after 3 tries\n"
+	if string(imported) != want || !strings.Contains(string(out), "waiting until "+node+" sees 3 running nodes") {
+		t.Errorf("imports (node, file) %q, want %q; script output:\n%s", imported, want, out)
+	}
+}
