@@ -3,6 +3,7 @@ package render
 import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -48,6 +49,25 @@ func (k *cluster) jobLabels(component string) map[string]string {
 	l[labelName] = "rabbitmq-" + component
 	l[LabelComponent] = component
 	return l
+}
+
+// jobSelector selects the pods of one of the cluster's CLI Jobs.
+func (k *cluster) jobSelector(component string) map[string]string {
+	return map[string]string{labelName: "rabbitmq-" + component, LabelInstance: k.Name}
+}
+
+// cliJobPeers are the pods of the cluster's CLI Jobs, which the NetworkPolicy lets reach
+// the nodes' epmd and distribution ports.
+func (k *cluster) cliJobPeers() []networkingv1.NetworkPolicyPeer {
+	components := []string{componentFeatureFlags}
+	if k.Spec.Definitions != nil {
+		components = append(components, componentDefinitions)
+	}
+	var peers []networkingv1.NetworkPolicyPeer
+	for _, c := range components {
+		peers = append(peers, networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: k.jobSelector(c)}})
+	}
+	return peers
 }
 
 func (k *cluster) cliJobPod(j cliJob) corev1.PodTemplateSpec {

@@ -267,3 +267,9 @@ esac`+"\n")
 		t.Errorf("imports (node, file) %q, want %q; script output:\n%s", imported, want, out)
 	}
 }
+
+// With spec.networkPolicy, the definitions Job's CLI may reach the nodes too.
+func TestDefinitionsJobPassesTheNetworkPolicy(t *testing.T) {
+	out := renderSpec(t, "  networkPolicy: {}\n"+definitionsSpec)
+	cliReachesNodes(t, out, definitionsJob(t, out).Spec.Template.Labels)
+}

@@ -36,10 +36,6 @@ func (k *cluster) featureFlagsJob() Object {
 	})
 }
 
-func (k *cluster) featureFlagsSelector() map[string]string {
-	return map[string]string{labelName: "rabbitmq-" + componentFeatureFlags, LabelInstance: k.Name}
-}
-
 // featureFlagsScript waits until every node answers with the CLI's own version (the Job runs
 // the cluster's image), then enables all stable flags through node 0. Any failure, such as a
 // node still booting, is retried until the Job's deadline, every 30 s: each try starts a CLI VM
