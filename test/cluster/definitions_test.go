@@ -57,8 +57,8 @@ func definitions(t *testing.T, note func(string, ...any), series string) {
 	})
 	first := d.waitDefinitionsJob(t, 5*time.Minute)
 	d.checkDefinitions(t, []string{"orders.audit", "orders.created", "orders.dead"}, 1000)
-	if qs := d.queues(t, "legacy"); len(qs) != 1 || qs[0].Name != "legacy.jobs" || qs[0].Type != "quorum" {
-		t.Errorf("the ConfigMap's queue legacy/legacy.jobs (quorum) was not imported: %+v", qs)
+	if qs := d.queues(t, "legacy"); len(qs) != 1 || qs[0].Name != "legacy.jobs" || qs[0].Type != "quorum" || len(qs[0].members()) != d.replicas {
+		t.Errorf("the ConfigMap's queue legacy/legacy.jobs (quorum, on every node) was not imported: %+v", qs)
 	}
 	host := d.podAMQP(t)
 	for _, vhost := range []string{"/", "orders"} {
