@@ -89,3 +89,7 @@ func (n Names) EtcdNetworkPolicy() string { return n.name + "-etcd" }
 
 // ServiceMonitor is named like the cluster.
 func (n Names) ServiceMonitor() string { return n.name }
+
+// DefinitionsJob imports spec.definitions on a running cluster; hash identifies its pod
+// template (6 hex digits: with a 52-character cluster name the name is 63 characters).
+func (n Names) DefinitionsJob(hash string) string { return n.name + "-def-" + hash[:6] }

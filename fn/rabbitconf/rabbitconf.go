@@ -178,6 +178,7 @@ func conf(c *v1alpha1.RabbitMQCluster) *document {
 	for _, p := range EnabledProtocols(c) {
 		p.listeners(d, c.Spec.TLS)
 	}
+	definitions(d, c)
 	d.section("Security", "spec.defaultUser is how users log in remotely")
 	d.comment("guest/guest only ever works from localhost.")
 	d.set("loopback_users.guest", true)

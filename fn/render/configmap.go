@@ -28,6 +28,10 @@ func (k *cluster) configMap() Object {
 	if k.files.AdvancedConfig != "" {
 		data[keyAdvancedConfig] = k.files.AdvancedConfig
 	}
+	if k.Spec.Definitions != nil {
+		data[keyDefinitions] = k.definitionsJSON(false)
+		data[keyBootDefinitions] = k.definitionsJSON(true)
+	}
 	return &corev1.ConfigMap{TypeMeta: typeMeta("v1", "ConfigMap"), ObjectMeta: k.meta(k.names.ConfigMap()), Data: data}
 }
 

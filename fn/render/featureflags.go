@@ -6,10 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Feature flag Job settings.
@@ -27,82 +24,16 @@ const (
 // featureFlagsJob enables every stable feature flag once every node runs the rendered
 // version: the step the operator runs after an upgrade. The next series refuses to boot
 // without the flags of this one (4.0 needs every 3.13 flag, 4.3 needs khepri_db, stable from
-// 4.2). Its name hashes its template, which Kubernetes never updates in place, so any change
-// (a new image first of all) is a new Job; Argo CD runs it as a PostSync hook instead.
+// 4.2). A new image makes a new Job (cliJob).
 func (k *cluster) featureFlagsJob() Object {
-	spec := batchv1.JobSpec{
-		BackoffLimit:            ptr(int32(3)),
-		ActiveDeadlineSeconds:   ptr(int64(featureFlagsDeadline)),
-		TTLSecondsAfterFinished: ptr(int32(featureFlagsTTL)),
-		Template:                k.featureFlagsPod(),
-	}
-	meta := k.meta(k.names.FeatureFlagsJob(shortHash(spec)))
-	meta.Labels = k.featureFlagsLabels()
-	meta.Annotations = map[string]string{
-		RabbitMQVersionAnnotation:               k.TargetVersion(),
-		"argocd.argoproj.io/hook":               "PostSync",
-		"argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
-	}
-	return &batchv1.Job{TypeMeta: typeMeta("batch/v1", "Job"), ObjectMeta: meta, Spec: spec}
-}
-
-// featureFlagsLabels differ from the brokers' selector in app.kubernetes.io/name: the Job's
-// pod must never be a Service endpoint, a discovered peer, or count in the PodDisruptionBudget.
-func (k *cluster) featureFlagsLabels() map[string]string {
-	l := k.labels()
-	l[labelName] = "rabbitmq-" + componentFeatureFlags
-	l[LabelComponent] = componentFeatureFlags
-	return l
-}
-
-func (k *cluster) featureFlagsSelector() map[string]string {
-	return map[string]string{labelName: "rabbitmq-" + componentFeatureFlags, LabelInstance: k.Name}
-}
-
-// featureFlagsPod runs where the brokers may run (spec.pod's nodeSelector, tolerations and
-// imagePullSecrets: it pulls the same image), without their priority: it never preempts.
-func (k *cluster) featureFlagsPod() corev1.PodTemplateSpec {
-	l := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("256Mi")}
-	tmpl := corev1.PodTemplateSpec{
-		ObjectMeta: metav1.ObjectMeta{Labels: k.featureFlagsLabels()},
-		Spec: corev1.PodSpec{
-			RestartPolicy:                corev1.RestartPolicyOnFailure,
-			ServiceAccountName:           k.names.ServiceAccount(),
-			AutomountServiceAccountToken: ptr(false),
-			EnableServiceLinks:           ptr(false),
-			// An FQDN in /etc/hosts: the CLI needs one for its own long node name.
-			Subdomain:       k.names.HeadlessService(),
-			SecurityContext: k.podSecurityContext(),
-			Containers: []corev1.Container{{
-				Name:    componentFeatureFlags,
-				Image:   k.Spec.Image,
-				Command: []string{"/bin/sh", "-c", k.featureFlagsScript()},
-				Env: []corev1.EnvVar{
-					fieldEnv("MY_POD_NAMESPACE", "metadata.namespace"),
-					{Name: "RABBITMQ_USE_LONGNAME", Value: "true"},
-					{Name: "HOME", Value: homeDir},
-					{Name: "NODE_SUFFIX", Value: k.nodeSuffix()},
-				},
-				// No CPU limit: each CLI call starts an Erlang VM.
-				Resources:       corev1.ResourceRequirements{Requests: l, Limits: corev1.ResourceList{corev1.ResourceMemory: l[corev1.ResourceMemory]}},
-				SecurityContext: containerSecurityContext(),
-				VolumeMounts: []corev1.VolumeMount{
-					{Name: volHome, MountPath: homeDir},
-					{Name: volTmp, MountPath: "/tmp"},
-					{Name: volCookie, MountPath: cookieSecret, ReadOnly: true}, // inside /tmp: after it
-					{Name: volClusterSize, MountPath: clusterSizeDir, ReadOnly: true},
-				},
-			}},
-			Volumes: []corev1.Volume{
-				k.cookieVolume(),
-				{Name: volHome, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
-				{Name: volTmp, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
-				k.configMapVolume(volClusterSize, keyReplicas, keyReplicas),
-			},
-		},
-	}
-	k.place(&tmpl.Spec)
-	return tmpl
+	return k.job(cliJob{
+		component: componentFeatureFlags,
+		name:      k.names.FeatureFlagsJob,
+		deadline:  featureFlagsDeadline,
+		script:    k.featureFlagsScript(),
+		mounts:    []corev1.VolumeMount{{Name: volClusterSize, MountPath: clusterSizeDir, ReadOnly: true}},
+		volumes:   []corev1.Volume{k.configMapVolume(volClusterSize, keyReplicas, keyReplicas)},
+	})
 }
 
 // featureFlagsScript waits until every node answers with the CLI's own version (the Job runs

@@ -9,6 +9,8 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/rabbitmq-krm/rabbitmq-krm/fn/render"
 )
 
 // The feature flag Job's script with stand-ins for the CLIs: three nodes on 4.0.5 are upgraded
@@ -61,6 +63,12 @@ func TestFeatureFlagJobIsNoBroker(t *testing.T) {
 		t.Errorf("Argo CD would not run the Job after the sync: annotations %v", a)
 	}
 	// ... but the NetworkPolicy lets them reach epmd and distribution on the brokers
+	cliReachesNodes(t, out, podLabels)
+}
+
+// cliReachesNodes: the NetworkPolicy admits pods with these labels to epmd and distribution.
+func cliReachesNodes(t *testing.T, out render.Output, podLabels map[string]string) {
+	t.Helper()
 	policy := find[*networkingv1.NetworkPolicy](out.Objects, "rabbitmq")
 	for _, port := range []int32{4369, 25672} {
 		admitted := false
@@ -72,7 +80,7 @@ func TestFeatureFlagJobIsNoBroker(t *testing.T) {
 			}
 		}
 		if !admitted {
-			t.Errorf("the NetworkPolicy keeps the Job's pods from port %d", port)
+			t.Errorf("the NetworkPolicy keeps the pods labelled %v from port %d", podLabels, port)
 		}
 	}
 }

@@ -21,15 +21,14 @@ const (
 // Kubernetes API or etcd, and plugin downloads.
 func (k *cluster) networkPolicies() []Object {
 	own := networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: k.selector()}}
-	// The feature flag Job's CLI reaches every node through epmd and distribution.
-	featureFlags := networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: k.featureFlagsSelector()}}
 	var clientPorts []networkingv1.NetworkPolicyPort
 	for _, l := range k.clientListeners() {
 		clientPorts = append(clientPorts, policyPort(l.port))
 	}
 	policies := []Object{k.networkPolicy(k.meta(k.names.NetworkPolicy()), k.selector(),
 		networkingv1.NetworkPolicyIngressRule{From: []networkingv1.NetworkPolicyPeer{own}, Ports: k.interNodePorts()},
-		networkingv1.NetworkPolicyIngressRule{From: []networkingv1.NetworkPolicyPeer{featureFlags}, Ports: []networkingv1.NetworkPolicyPort{policyPort(rabbitconf.PortEPMD), policyPort(rabbitconf.PortDist)}},
+		// The CLI Jobs (feature flags, definitions) reach every node through epmd and distribution.
+		networkingv1.NetworkPolicyIngressRule{From: k.cliJobPeers(), Ports: []networkingv1.NetworkPolicyPort{policyPort(rabbitconf.PortEPMD), policyPort(rabbitconf.PortDist)}},
 		networkingv1.NetworkPolicyIngressRule{From: k.clientPeers(), Ports: clientPorts},
 	)}
 	if e := k.Spec.Discovery.Etcd; e != nil && e.Deploy {

@@ -125,6 +125,9 @@ func (k *cluster) initContainers() []corev1.Container {
 	if len(k.Spec.CommunityPlugins) > 0 {
 		c = append(c, k.pluginDownloadContainer())
 	}
+	if k.Spec.Definitions != nil {
+		c = append(c, k.definitionsContainer())
+	}
 	return c
 }
 
@@ -237,6 +240,9 @@ func (k *cluster) rabbitmqMounts() []corev1.VolumeMount {
 	if len(k.Spec.CommunityPlugins) > 0 {
 		mounts = append(mounts, corev1.VolumeMount{Name: volCommunityPlugins, MountPath: communityPluginsDir, ReadOnly: true})
 	}
+	if k.Spec.Definitions != nil {
+		mounts = append(mounts, corev1.VolumeMount{Name: volDefinitions, MountPath: rabbitconf.DefinitionsDir, ReadOnly: true})
+	}
 	return mounts
 }
 
@@ -332,6 +338,9 @@ func (k *cluster) volumes() []corev1.Volume {
 	}
 	if len(k.Spec.CommunityPlugins) > 0 {
 		vols = append(vols, corev1.Volume{Name: volCommunityPlugins, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+	}
+	if k.Spec.Definitions != nil {
+		vols = append(vols, k.definitionsVolumes()...)
 	}
 	if src, ok := k.dataVolumeSource(); ok {
 		vols = append(vols, corev1.Volume{Name: k.names.DataVolume(), VolumeSource: src})

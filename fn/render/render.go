@@ -67,6 +67,9 @@ func Render(c *v1alpha1.RabbitMQCluster) Output {
 		add(k.networkPolicies()...)
 	}
 	add(k.statefulSet(), k.podDisruptionBudget(), k.featureFlagsJob())
+	if k.Spec.Definitions != nil {
+		add(k.definitionsJob())
+	}
 	if k.Spec.ServiceMonitor != nil {
 		add(k.serviceMonitor())
 	}

@@ -30,6 +30,9 @@ func (k *cluster) warnings() []Warning {
 		add("spec.persistence.emptyDir", "data lives only as long as each pod: a restart loses every message and the node's cluster membership; use it for development only")
 	}
 	k.pluginWarnings(add)
+	if s.Definitions != nil && s.DefaultUser == nil {
+		add("spec.definitions", "a node that imports definitions on its first boot creates no default user, not even guest: without spec.defaultUser (or users with a password_hash in the spec.definitions.configMapName file) no client can log in, only rabbitmqctl works")
+	}
 	if in := s.Exposure.Ingress; in != nil && !k.plainListeners() {
 		add("spec.exposure.ingress", "the management UI only listens with TLS (spec.tls.disableNonTLSListeners): configure your ingress controller to speak HTTPS to the backend (for ingress-nginx the annotation nginx.ingress.kubernetes.io/backend-protocol: HTTPS)")
 	}

@@ -34,6 +34,9 @@ type caseOpts struct {
 	mutate func([]doc)
 	// user and password, when set, are the default user Secret's exact bytes (else a random user)
 	user, password string
+	// configMaps are created in the namespace before the apply, as a user creates what the config names
+	// (spec.definitions.configMapName): name -> key -> value
+	configMaps map[string]map[string]string
 }
 
 // deploy renders config with the binary under test, creates what README.md tells a user to create (Namespace,
@@ -84,6 +87,9 @@ func apply(t *testing.T, config string, opts caseOpts) (*deployment, time.Time) 
 		t.Fatal(err)
 	}
 	if err := createLocalPVs(d.rendered, d.pvRoot, nodeName); err != nil {
+		t.Fatal(err)
+	}
+	if err := createConfigMaps(d.namespace, d.dir, opts.configMaps); err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(d.dir, "applied.yaml"), yamlOf(d.docs), 0o644)

@@ -47,14 +47,20 @@ func TestFeatures(t *testing.T) {
 // spec lines, in its own namespace, and returns its path.
 func featureConfig(t *testing.T, name, series, spec string) string {
 	t.Helper()
+	return clusterConfig(t, name, series, 1, spec)
+}
+
+// clusterConfig is featureConfig with replicas nodes.
+func clusterConfig(t *testing.T, name, series string, replicas int, spec string) string {
+	t.Helper()
 	ns := "f-" + name + "-" + strings.ReplaceAll(series, ".", "")
 	cfg := fmt.Sprintf(`apiVersion: rabbitmq-krm.dev/v1alpha1
 kind: RabbitMQCluster
 metadata: {name: rabbitmq, namespace: %s}
 spec:
-  replicas: 1
+  replicas: %d
   image: rabbitmq:%s-management
-%s`, ns, series, spec)
+%s`, ns, replicas, series, spec)
 	return writeConfig(t, ns, cfg)
 }
 

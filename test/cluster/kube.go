@@ -214,3 +214,21 @@ func podIPs(ns, sts string, replicas int) (map[string]string, error) {
 	}
 	return ips, nil
 }
+
+// createConfigMaps creates ConfigMaps from files (kubectl create configmap --from-file), as a user would.
+func createConfigMaps(ns, dir string, cms map[string]map[string]string) error {
+	for name, data := range cms {
+		args := []string{"-n", ns, "create", "configmap", name}
+		for key, value := range data {
+			f := filepath.Join(dir, "configmap-"+name+"-"+key)
+			if err := os.WriteFile(f, []byte(value), 0o600); err != nil {
+				return err
+			}
+			args = append(args, "--from-file="+key+"="+f)
+		}
+		if out, err := kubectl(30*time.Second, nil, args...); err != nil {
+			return fmt.Errorf("configmap %s: %v %s", name, err, out)
+		}
+	}
+	return nil
+}

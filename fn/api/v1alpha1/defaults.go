@@ -59,6 +59,9 @@ func (c *RabbitMQCluster) Default() {
 	if s.Persistence.Size == "" {
 		s.Persistence.Size = DefaultPersistenceSize
 	}
+	if s.Definitions != nil {
+		s.Definitions.defaults()
+	}
 	if s.ErlangCookie.SecretName == "" {
 		s.ErlangCookie.SecretName = c.Name + defaultCookieSuffix
 	}

@@ -127,6 +127,9 @@ type Spec struct {
 	// Pod adds labels, annotations and scheduling settings (nodeSelector, tolerations,
 	// affinity, topologySpreadConstraints, priorityClassName, imagePullSecrets) to the pods.
 	Pod Pod `json:"pod,omitempty"`
+	// Definitions are vhosts, exchanges, queues, bindings and policies imported at boot and
+	// re-imported by a Job when they change (details: Definitions).
+	Definitions *Definitions `json:"definitions,omitempty"`
 }
 
 // DiscoveryMode is the peer discovery backend.

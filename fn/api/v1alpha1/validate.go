@@ -60,6 +60,7 @@ func (c *RabbitMQCluster) Validate() field.ErrorList {
 	validateAdvancedConfig(&errs, s.AdvancedConfig)
 	validateEnv(&errs, s.Env)
 	validatePod(&errs, &s.Pod)
+	c.validateDefinitions(&errs)
 	if len(errs) == 0 {
 		c.validateOwnership(&errs)
 	}
