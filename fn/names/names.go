@@ -89,3 +89,6 @@ func (n Names) EtcdNetworkPolicy() string { return n.name + "-etcd" }
 
 // ServiceMonitor is named like the cluster.
 func (n Names) ServiceMonitor() string { return n.name }
+
+// PrometheusRule holds the cluster's alerts.
+func (n Names) PrometheusRule() string { return n.name }
