@@ -43,7 +43,7 @@ SERVER_PID=""
 cleanup() {
   local rc=$?
   stop_server
-  if [ -z "${KEEP_WORKDIR:-}" ] && [ $rc -eq 0 ]; then rm -rf "$W"; else log "scratch directory kept: $W"; fi
+  keep_or_remove_scratch "$W" $rc
   exit $rc
 }
 trap cleanup EXIT

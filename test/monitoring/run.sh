@@ -14,13 +14,7 @@ HERE="$REPO_ROOT/test/monitoring"
 BIN="$REPO_ROOT/bin/rabbitmq-krm"
 [ -x "$BIN" ] || die "$BIN is missing: run make build"
 PROMTOOL="$(bash "$REPO_ROOT/hack/install-promtool.sh")"
-W="$(mktemp -d "${TMPDIR:-/tmp}/rabbitmq-krm-monitoring.XXXXXX")"
-cleanup() {
-  local rc=$?
-  if [ -z "${KEEP_WORKDIR:-}" ] && [ $rc -eq 0 ]; then rm -rf "$W"; else log "scratch directory kept: $W"; fi
-  exit $rc
-}
-trap cleanup EXIT
+scratch_dir monitoring
 go build -o "$W/extract-rules" "$HERE/extract-rules"
 failed=0 defaults_passed=
 fail() { log "FAIL $*"; failed=$((failed + 1)); }
