@@ -24,7 +24,8 @@ type Monitoring struct {
 	// that ServiceMonitor's scrape (namespace, job <name>-nodes), which then also scrapes
 	// /metrics/detailed for the two per-queue metric families the queue alert reads. The
 	// first two alerts read kube-state-metrics (kube_statefulset_*,
-	// kube_persistentvolumeclaim_status_phase): the Prometheus must scrape it too.
+	// kube_persistentvolumeclaim_status_phase): the Prometheus must scrape it too, keeping
+	// its namespace label (honorLabels, as kube-prometheus and its Helm chart do).
 	PrometheusRule *PrometheusRule `json:"prometheusRule,omitempty"`
 }
 
