@@ -59,6 +59,14 @@ func (k *cluster) hasDetailedQueueMetrics() bool {
 	return k.series == v1alpha1.Series{Major: 3, Minor: 9} && (!known || patch >= 7)
 }
 
+// release is the series, with the patch when the image or spec.version names one.
+func (k *cluster) release() string {
+	if patch, known := k.Patch(); known {
+		return fmt.Sprintf("%s.%d", k.series, patch)
+	}
+	return k.series.String()
+}
+
 // detailedQueueFamilies are the metric families the ServiceMonitor asks /metrics/detailed
 // for: rabbitmq_detailed_queue_messages{,_ready,_unacked} and rabbitmq_detailed_queue_consumers.
 var detailedQueueFamilies = []string{"queue_coarse_metrics", "queue_consumer_count"}

@@ -82,6 +82,11 @@ func TestAlertsFollowTheSeries(t *testing.T) {
 			warned := slices.ContainsFunc(warnings, func(w render.Warning) bool {
 				return strings.Contains(w.Message, v1alpha1.AlertQueueGrowingWithoutConsumers)
 			})
+			if warned && !slices.ContainsFunc(warnings, func(w render.Warning) bool {
+				return strings.Contains(w.Message, "RabbitMQ "+strings.TrimSuffix(strings.TrimPrefix(tc.image, "rabbitmq:"), "-management")+" has")
+			}) {
+				t.Errorf("warnings %v: want the release of %s named", warnings, tc.image)
+			}
 			if warned == tc.queue {
 				t.Errorf("warnings %v: a warning about the left-out queue alert is wanted exactly when it is left out", warnings)
 			}
