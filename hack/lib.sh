@@ -31,3 +31,16 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
     || die "apt-get install ${missing[*]} failed"
 }
+
+# keep_or_remove_scratch DIR RC: after a successful run (RC 0) removes the scratch directory
+# DIR, unless KEEP_WORKDIR is set; otherwise keeps it and says where.
+keep_or_remove_scratch() {
+  if [ -z "${KEEP_WORKDIR:-}" ] && [ "$2" -eq 0 ]; then rm -rf "$1"; else log "scratch directory kept: $1"; fi
+}
+
+# scratch_dir NAME: sets W to a new scratch directory (rabbitmq-krm-NAME.XXXXXX) that an EXIT
+# trap removes or keeps as keep_or_remove_scratch says (for scripts with no other cleanup).
+scratch_dir() {
+  W="$(mktemp -d "${TMPDIR:-/tmp}/rabbitmq-krm-$1.XXXXXX")"
+  trap 'rc=$?; keep_or_remove_scratch "$W" $rc; exit $rc' EXIT
+}

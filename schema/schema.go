@@ -345,4 +345,20 @@ var rules = map[string][]rule{
 	"spec.definitions.configMapName":              subdomain("rabbitmq-definitions"),
 	"spec.serviceMonitor.interval": {from(v1alpha1.ScrapeIntervalPattern), def(v1alpha1.DefaultScrapeInterval),
 		explain("Must be a Prometheus duration: hours, minutes, seconds and milliseconds in that order, e.g. 30s, 1m or 1m30s.", "30s", "1m")},
+
+	"spec.monitoring.prometheusRule.for":                                      promDuration(v1alpha1.DefaultAlertFor),
+	"spec.monitoring.prometheusRule.window":                                   promDuration(v1alpha1.DefaultAlertWindow),
+	"spec.monitoring.prometheusRule.thresholds.fileDescriptorsPercent":        {minimum(1), maximum(100), def(v1alpha1.DefaultFileDescriptorsPercent)},
+	"spec.monitoring.prometheusRule.thresholds.tcpSocketsPercent":             {minimum(1), maximum(100), def(v1alpha1.DefaultTCPSocketsPercent)},
+	"spec.monitoring.prometheusRule.thresholds.unroutableMessages":            {minimum(1), def(v1alpha1.DefaultUnroutableMessages)},
+	"spec.monitoring.prometheusRule.thresholds.connectionChurnPercent":        {minimum(1), maximum(int64(v1alpha1.MaxConnectionChurnPercent)), def(v1alpha1.DefaultConnectionChurnPercent)},
+	"spec.monitoring.prometheusRule.thresholds.connectionChurnMinConnections": {minimum(0), def(v1alpha1.DefaultConnectionChurnMinConns)},
+	"spec.monitoring.prometheusRule.thresholds.queueMessages":                 {minimum(1), def(v1alpha1.DefaultQueueMessages)},
+}
+
+// promDuration is a Prometheus duration as model.ParseDuration reads it (Validate also sets
+// lower bounds the schema cannot know).
+func promDuration(defaultValue string) []rule {
+	return []rule{from(v1alpha1.PrometheusDurationPattern), def(defaultValue),
+		explain("Must be a Prometheus duration: a number with a unit (ms, s, m, h, d, w, y), units from largest to smallest, e.g. 30s, 5m or 1h30m.", defaultValue, "10m")}
 }

@@ -93,3 +93,6 @@ func (n Names) ServiceMonitor() string { return n.name }
 // DefinitionsJob imports spec.definitions on a running cluster; hash identifies its pod
 // template (6 hex digits: with a 52-character cluster name the name is 63 characters).
 func (n Names) DefinitionsJob(hash string) string { return n.name + "-def-" + hash[:6] }
+
+// PrometheusRule holds the cluster's alerts.
+func (n Names) PrometheusRule() string { return n.name }

@@ -73,6 +73,9 @@ func Render(c *v1alpha1.RabbitMQCluster) Output {
 	if k.Spec.ServiceMonitor != nil {
 		add(k.serviceMonitor())
 	}
+	if k.Spec.Monitoring.PrometheusRule != nil {
+		add(k.prometheusRule())
+	}
 	return Output{Objects: objs, Warnings: k.warnings()}
 }
 

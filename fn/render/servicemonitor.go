@@ -4,8 +4,6 @@ import (
 	"maps"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // The Prometheus Operator's ServiceMonitor (monitoring.coreos.com/v1), reduced to the fields
@@ -27,9 +25,17 @@ type namespaceSelector struct {
 }
 
 type scrapeEndpoint struct {
-	Port     string `json:"port"`
-	Path     string `json:"path"`
-	Interval string `json:"interval"`
+	Port        string              `json:"port"`
+	Path        string              `json:"path"`
+	Params      map[string][]string `json:"params,omitempty"`
+	Interval    string              `json:"interval"`
+	Relabelings []relabeling        `json:"relabelings,omitempty"`
+}
+
+type relabeling struct {
+	Action      string `json:"action"`
+	TargetLabel string `json:"targetLabel"`
+	Replacement string `json:"replacement"`
 }
 
 // serviceMonitor scrapes every node through the headless Service (the client Service
@@ -50,9 +56,21 @@ func (k *cluster) serviceMonitor() Object {
 	if k.Namespace != "" {
 		obj.Spec.NamespaceSelector = &namespaceSelector{MatchNames: []string{k.Namespace}}
 	}
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&obj)
-	if err != nil {
-		panic("serviceMonitor does not convert: " + err.Error()) // a programming error: the type is fixed
+	if k.Spec.Monitoring.PrometheusRule != nil && k.hasDetailedQueueMetrics() {
+		obj.Spec.Endpoints = append(obj.Spec.Endpoints, k.detailedQueueEndpoint())
 	}
-	return &unstructured.Unstructured{Object: m}
+	return toUnstructured(&obj)
+}
+
+// detailedQueueEndpoint scrapes the per-queue metrics the queue alert reads, and only those
+// families (each queue adds a series per metric). Its endpoint label differs from the
+// /metrics scrape's, so that the two targets' up and scrape_* series stay apart.
+func (k *cluster) detailedQueueEndpoint() scrapeEndpoint {
+	return scrapeEndpoint{
+		Port:        prometheusListener.name,
+		Path:        "/metrics/detailed",
+		Params:      map[string][]string{"family": detailedQueueFamilies},
+		Interval:    k.Spec.ServiceMonitor.Interval,
+		Relabelings: []relabeling{{Action: "replace", TargetLabel: "endpoint", Replacement: prometheusListener.name + "-detailed"}},
+	}
 }

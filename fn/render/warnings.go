@@ -33,6 +33,9 @@ func (k *cluster) warnings() []Warning {
 	if s.Definitions != nil && s.DefaultUser == nil {
 		add("spec.definitions", "a node that imports definitions on its first boot creates no default user, not even guest: without spec.defaultUser (or users with a password_hash in the spec.definitions.configMapName file) no client can log in, only rabbitmqctl works")
 	}
+	if k.Spec.Monitoring.PrometheusRule != nil && !k.hasDetailedQueueMetrics() {
+		add("spec.monitoring.prometheusRule", "%s is left out: RabbitMQ %s has no per-queue metrics endpoint (/metrics/detailed arrived in 3.9.7)", v1alpha1.AlertQueueGrowingWithoutConsumers, k.release())
+	}
 	if in := s.Exposure.Ingress; in != nil && !k.plainListeners() {
 		add("spec.exposure.ingress", "the management UI only listens with TLS (spec.tls.disableNonTLSListeners): configure your ingress controller to speak HTTPS to the backend (for ingress-nginx the annotation nginx.ingress.kubernetes.io/backend-protocol: HTTPS)")
 	}

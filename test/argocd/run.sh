@@ -44,7 +44,7 @@ SERVER_PID=""
 cleanup() {
   local rc=$?
   ! declare -F stop_server >/dev/null || stop_server # not yet defined when --build-only exits
-  if [ -z "${KEEP_WORKDIR:-}" ] && [ $rc -eq 0 ]; then rm -rf "$W"; else log "scratch directory kept: $W"; fi
+  keep_or_remove_scratch "$W" $rc
   exit $rc
 }
 trap cleanup EXIT

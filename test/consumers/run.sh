@@ -36,7 +36,7 @@ cleanup() {
   if [ -n "$STARTED_RUNTIME" ] && [ -z "${KEEP_CONTAINER_RUNTIME:-}" ]; then
     bash "$REPO_ROOT/hack/container-runtime.sh" stop || true
   fi
-  if [ -z "${KEEP_WORKDIR:-}" ] && [ $rc -eq 0 ]; then rm -rf "$W"; else log "scratch directory kept: $W"; fi
+  keep_or_remove_scratch "$W" $rc
   exit $rc
 }
 trap cleanup EXIT

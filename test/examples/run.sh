@@ -31,13 +31,7 @@ BIN="$(realpath "${RABBITMQ_KRM_BIN:-$REPO_ROOT/bin/rabbitmq-krm}")"
 [ -x "$BIN" ] || die "$BIN is missing: run 'make build' first"
 KPT="$(bash "$REPO_ROOT/hack/install-kpt.sh")"
 
-W="$(mktemp -d "${TMPDIR:-/tmp}/rabbitmq-krm-examples.XXXXXX")"
-cleanup() {
-  local rc=$?
-  if [ -z "${KEEP_WORKDIR:-}" ] && [ $rc -eq 0 ]; then rm -rf "$W"; else log "scratch directory kept: $W"; fi
-  exit $rc
-}
-trap cleanup EXIT
+scratch_dir examples
 
 # The examples' Kptfiles name the function `exec: rabbitmq-krm`, found on PATH: only this
 # directory's rabbitmq-krm (the binary under test) and kpt come first.

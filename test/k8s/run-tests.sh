@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run-tests.sh - apply every rendered manifest set to a REAL kube-apiserver + kube-controller-manager
 # (started by cluster.sh on 127.0.0.1) and check what a user would check. See README.md.
-# Before the cases it installs crds/*.yaml (a reduced ServiceMonitor CRD) and waits until Established.
+# Before the cases it installs crds/*.yaml (a reduced ServiceMonitor CRD, upstream's PrometheusRule CRD) and waits until Established.
 #
 #   run-tests.sh                 all sets: samples, golden, kustomize, bad
 #   run-tests.sh FILE...         only these manifest files (a file under bad/ is expected to fail)
@@ -91,8 +91,9 @@ log "cluster ready in $(elapsed "$t_start"): $(k version -o json | jq -r '"serve
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/rabbitmq-krm-k8s.XXXXXX")"
 
 # ------------------------------------------------------------------------------------ CRDs ---
-# The outputs use kinds a bare API server does not serve (a Prometheus Operator ServiceMonitor).
-# crds/*.yaml are reduced, hand-written copies of those CRDs; they are applied once per run,
+# The outputs use kinds a bare API server does not serve (the Prometheus Operator's ServiceMonitor
+# and PrometheusRule). crds/servicemonitor.yaml is a reduced, hand-written copy, crds/prometheusrule.yaml
+# upstream's own (test/monitoring/prometheusrule-crd.sh); they are applied once per run,
 # before any case (a no-op on a reused cluster that already has them), and the run waits until
 # each is Established and its resources appear in discovery (else the first case's apply or its
 # namespaced/cluster-scoped decision could race the CRD).

@@ -80,6 +80,9 @@ func (c *RabbitMQCluster) Default() {
 	if s.ServiceMonitor != nil && s.ServiceMonitor.Interval == "" {
 		s.ServiceMonitor.Interval = DefaultScrapeInterval
 	}
+	if r := s.Monitoring.PrometheusRule; r != nil {
+		r.defaults()
+	}
 	if s.PodManagementPolicy == "" {
 		s.PodManagementPolicy = PodManagementParallel
 	}

@@ -7,8 +7,8 @@ import "testing"
 // the function would silently override them).
 func TestPodRefused(t *testing.T) {
 	expectRefused(t, []refusal{
-		{"  pod: {labels: {'bad key': x}}", `spec.pod.labels: Invalid value: "bad key": name part must consist of`},
-		{"  pod: {labels: {team: 'not valid!'}}", `spec.pod.labels: Invalid value: "not valid!": a valid label must be`},
+		{"  pod: {labels: {'bad key': x}}", `spec.pod.labels: "bad key" is not a valid label key: name part must consist of`},
+		{"  pod: {labels: {team: 'not valid!'}}", `spec.pod.labels: "not valid!" is not a valid value for label team: a valid label must be`},
 		{"  pod: {labels: {app.kubernetes.io/instance: other}}", "spec.pod.labels: app.kubernetes.io/instance is reserved (rabbitmq-krm sets it; it selects the RabbitMQ pods for the StatefulSet, the Services and the PodDisruptionBudget): remove it"},
 		{"  pod: {labels: {app.kubernetes.io/part-of: shop}}", "spec.pod.labels: app.kubernetes.io/part-of is reserved (rabbitmq-krm sets it on every object it generates): remove it"},
 		{"  pod: {labels: {skipPreStopChecks: 'true'}}", "spec.pod.labels: skipPreStopChecks is reserved (the preStop hook reads it to skip draining"},
@@ -18,7 +18,7 @@ func TestPodRefused(t *testing.T) {
 		{"  pod: {annotations: {seccomp.security.alpha.kubernetes.io/pod: unconfined}}", "spec.pod.annotations: seccomp.security.alpha.kubernetes.io/pod is reserved (deprecated; rabbitmq-krm sets the pods' security context for the restricted Pod Security profile"},
 		{"  pod: {annotations: {container.apparmor.security.beta.kubernetes.io/rabbitmq: unconfined}}", "spec.pod.annotations: container.apparmor.security.beta.kubernetes.io/rabbitmq is reserved (deprecated;"},
 		{"  pod: {annotations: {'-x': v}}", `spec.pod.annotations: Invalid value: "-x": name part must consist of`},
-		{"  pod: {nodeSelector: {'a/b/c': x}}", `spec.pod.nodeSelector: Invalid value: "a/b/c": a valid label key must consist of`},
+		{"  pod: {nodeSelector: {'a/b/c': x}}", `spec.pod.nodeSelector: "a/b/c" is not a valid label key: a valid label key must consist of`},
 		{"  pod: {tolerations: [{operator: Exists, value: x}]}", "spec.pod.tolerations[0].value: must be empty with operator Exists"},
 		{"  pod: {tolerations: [{value: x}]}", "spec.pod.tolerations[0].operator: must be Exists when key is empty"},
 		{"  pod: {tolerations: [{key: a, operator: Maybe}]}", `spec.pod.tolerations[0].operator: "Maybe" is not a toleration operator: use Equal (the default) or Exists`},
@@ -50,7 +50,7 @@ func TestPodRefused(t *testing.T) {
 		{"  pod: {imagePullSecrets: [{name: Registry}]}", `spec.pod.imagePullSecrets[0].name: "Registry" is not a Secret name`},
 		{"  exposure: {labels: {app.kubernetes.io/name: x}}", "spec.exposure.labels: app.kubernetes.io/name is reserved (rabbitmq-krm sets it; it selects the RabbitMQ pods"},
 		{"  exposure: {labels: {rabbitmq-krm.dev/service: nodes}}", "spec.exposure.labels: rabbitmq-krm.dev/service is reserved (keys under rabbitmq-krm.dev/ are rabbitmq-krm's own)"},
-		{"  exposure: {labels: {'a b': x}}", `spec.exposure.labels: Invalid value: "a b"`},
+		{"  exposure: {labels: {'a b': x}}", `spec.exposure.labels: "a b" is not a valid label key`},
 		{"  exposure: {annotations: {rabbitmq-krm.dev/warnings: x}}", "spec.exposure.annotations: rabbitmq-krm.dev/warnings is reserved"},
 		{"  exposure: {annotations: {config.kubernetes.io/local-config: 'true'}}", `spec.exposure.annotations: config.kubernetes.io/local-config is reserved (kpt and kustomize read them on the output: local-config: "true" would drop the Service): remove it`},
 		{"  exposure: {annotations: {internal.config.kubernetes.io/path: x.yaml}}", "spec.exposure.annotations: internal.config.kubernetes.io/path is reserved (kpt and kustomize record where an object comes from in them)"},

@@ -78,6 +78,8 @@ type Spec struct {
 	// ServiceMonitor, when set, emits a Prometheus Operator ServiceMonitor
 	// (monitoring.coreos.com/v1) that scrapes every node's metrics.
 	ServiceMonitor *ServiceMonitor `json:"serviceMonitor,omitempty"`
+	// Monitoring adds alerting: monitoring.prometheusRule emits a PrometheusRule.
+	Monitoring Monitoring `json:"monitoring,omitempty"`
 	// PodManagementPolicy is Parallel (default) or OrderedReady. OrderedReady deadlocks a
 	// full-cluster restart: pod 0 waits for peers that only start once it is ready.
 	PodManagementPolicy string `json:"podManagementPolicy,omitempty"`

@@ -48,6 +48,7 @@ func (c *RabbitMQCluster) Validate() field.ErrorList {
 	validateResources(&errs, s.Resources)
 	validateSecurity(&errs, s)
 	validateServiceMonitor(&errs, s.ServiceMonitor)
+	c.validateMonitoring(&errs)
 	switch s.PodManagementPolicy {
 	case PodManagementParallel, PodManagementOrderedReady:
 	default:

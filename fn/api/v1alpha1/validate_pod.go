@@ -25,14 +25,8 @@ func adopt(errs *field.ErrorList, found field.ErrorList) {
 	}
 }
 
-// validateStringMap checks labels (or a nodeSelector) key by key in sorted order: the
-// library walks the map in random order, and results must not change between runs.
-func validateLabelMap(errs *field.ErrorList, path string, m map[string]string) {
-	for _, k := range sortedKeys(m) {
-		adopt(errs, metav1validation.ValidateLabels(map[string]string{k: m[k]}, field.NewPath(path)))
-	}
-}
-
+// validateAnnotationMap checks annotations key by key in sorted order: the library walks the
+// map in random order, and results must not change between runs.
 func validateAnnotationMap(errs *field.ErrorList, path string, m map[string]string) {
 	for _, k := range sortedKeys(m) {
 		adopt(errs, apivalidation.ValidateAnnotations(map[string]string{k: m[k]}, field.NewPath(path)))

@@ -105,12 +105,5 @@ func validateServiceMonitor(errs *field.ErrorList, sm *ServiceMonitor) {
 	if d, err := time.ParseDuration(sm.Interval); err != nil || d <= 0 || !ScrapeIntervalPattern.MatchString(sm.Interval) {
 		add(errs, "spec.serviceMonitor.interval", "%q is not a scrape interval: write a duration such as 15s, 30s or 1m", sm.Interval)
 	}
-	for _, key := range sortedKeys(sm.Labels) {
-		for _, msg := range validation.IsQualifiedName(key) {
-			add(errs, "spec.serviceMonitor.labels", "%q is not a valid label key: %s", key, msg)
-		}
-		for _, msg := range validation.IsValidLabelValue(sm.Labels[key]) {
-			add(errs, "spec.serviceMonitor.labels", "%q is not a valid value for label %s: %s", sm.Labels[key], key, msg)
-		}
-	}
+	validateLabelMap(errs, "spec.serviceMonitor.labels", sm.Labels)
 }
