@@ -57,9 +57,10 @@ E2E_TESTS :=
 -include test/*/*.mk
 
 # On a cold machine the e2e suites first build Kubernetes from source (~17 min on 2 cores), the Debian
-# images and Argo CD (~12-19 min). A build leaves a core idle much of the time (linking, downloads), so the
-# builds run in two streams beside the quick suites, and the e2e suites then find everything cached (warm,
-# each build is a cache check of seconds). Stream 2's lines are prefixed [prebuild].
+# images, Argo CD (~12-19 min) and promtool (~4-7 min). A build leaves a core idle much of the time
+# (linking, downloads), so the builds run in two streams beside the quick suites, and the e2e suites then
+# find everything cached (warm, each build is a cache check of seconds). Stream 2's lines are prefixed
+# [prebuild].
 test:
 	$(MAKE) -j2 test-stream-quick test-stream-node
 	$(MAKE) $(E2E_TESTS)
@@ -70,9 +71,11 @@ test-stream-quick:
 	$(MAKE) -j1 test-unit test-kustomize test-fuzz
 	bash test/argocd/run.sh --build-only
 
-# stream 2: Kubernetes, CoreDNS, crictl and the images of test/cluster (test-k8s uses the same binaries)
+# stream 2: Kubernetes, CoreDNS, crictl and the images of test/cluster (test-k8s uses the same binaries),
+# then promtool (test-monitoring)
 test-stream-node:
 	bash test/cluster/node.sh build 2>&1 | sed -u 's/^/[prebuild] /'
+	bash hack/install-promtool.sh 2>&1 >/dev/null | sed -u 's/^/[prebuild] /'
 
 # Fuzz targets as package:Target. `go test -fuzz` takes one target per package and run, so each
 # runs on its own, FUZZTIME long (make fuzz FUZZTIME=3m). A failing input is written to the
