@@ -238,16 +238,8 @@ func checkDefaultUserFile(t *testing.T, dir, user, password string) {
 // that order, through node 0.
 func TestDefinitionsJobWaitsForEveryNode(t *testing.T) {
 	job := definitionsJob(t, renderSpec(t, "  replicas: 3\n"+definitionsSpec+"    configMapName: mine\n"))
-	dir, bin := t.TempDir(), t.TempDir()
-	stub := func(name, script string) {
-		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\nS="+dir+"\n"+script), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stub("cp", "exit 0\n")
-	stub("chmod", "exit 0\n")
+	dir, bin, stub := jobStubs(t)
 	stub("sleep", "exit 0\n")
-	stub("cat", `[ "$1" = /etc/rabbitmq-cluster-size/replicas ] && echo 3 || exec /bin/cat "$@"`+"\n")
 	stub("rabbitmqctl", `case "$*" in
 *"await_online_nodes 3 "*) echo x >> $S/tries; [ "$(wc -l < $S/tries)" -ge 3 ] ;;
 *import_definitions*) echo "$3 $5 after $(cat $S/tries 2>/dev/null | wc -l) tries" >> $S/imported ;;

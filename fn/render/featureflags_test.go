@@ -19,15 +19,7 @@ import (
 func TestFeatureFlagJobWaitsForEveryNode(t *testing.T) {
 	job := featureFlagJob(t, renderSpec(t, "  replicas: 3\n  image: rabbitmq:4.0.6-management\n"))
 	c := job.Spec.Template.Spec.Containers[0]
-	dir, bin := t.TempDir(), t.TempDir()
-	stub := func(name, script string) {
-		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\nS="+dir+"\n"+script), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stub("cp", "exit 0\n")
-	stub("chmod", "exit 0\n")
-	stub("cat", `[ "$1" = /etc/rabbitmq-cluster-size/replicas ] && echo 3 || exec /bin/cat "$@"`+"\n")
+	dir, bin, stub := jobStubs(t)
 	// sleep upgrades the next node: $S/upgraded counts the upgraded nodes
 	stub("sleep", `n=$(/bin/cat $S/upgraded 2>/dev/null || echo 0); echo $((n + 1)) > $S/upgraded`+"\n")
 	stub("rabbitmq-diagnostics", `node=$3; i=${node#rabbit@rabbitmq-}; i=${i%%.*}
@@ -50,6 +42,22 @@ esac`+"\n")
 	if !strings.Contains(string(out), "waiting until all 3 nodes run RabbitMQ 4.0.6") || !strings.Contains(string(out), "flags listed") {
 		t.Errorf("the script does not say what it waits for, or lists no flags:\n%s", out)
 	}
+}
+
+// jobStubs prepares stand-ins for a CLI Job's script: stub(name, script) writes an
+// executable name into bin whose script sees $S = dir; cp, chmod and cat (replicas: 3) are
+// stubbed already.
+func jobStubs(t *testing.T) (dir, bin string, stub func(name, script string)) {
+	dir, bin = t.TempDir(), t.TempDir()
+	stub = func(name, script string) {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\nS="+dir+"\n"+script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stub("cp", "exit 0\n")
+	stub("chmod", "exit 0\n")
+	stub("cat", `[ "$1" = /etc/rabbitmq-cluster-size/replicas ] && echo 3 || exec /bin/cat "$@"`+"\n")
+	return dir, bin, stub
 }
 
 // The Job's pods must never be taken for brokers: no Service, PDB or discovery selects them.
