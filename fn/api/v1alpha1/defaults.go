@@ -68,15 +68,7 @@ func (c *RabbitMQCluster) Default() {
 	if s.ErlangCookie.SecretKey == "" {
 		s.ErlangCookie.SecretKey = DefaultErlangCookieKey
 	}
-	if s.Resources.Requests.CPU == "" {
-		s.Resources.Requests.CPU = DefaultCPURequest
-	}
-	if s.Resources.Requests.Memory == "" {
-		s.Resources.Requests.Memory = DefaultMemory
-	}
-	if s.Resources.Limits.Memory == "" {
-		s.Resources.Limits.Memory = s.Resources.Requests.Memory
-	}
+	s.Resources.defaults()
 	if s.ServiceMonitor != nil && s.ServiceMonitor.Interval == "" {
 		s.ServiceMonitor.Interval = DefaultScrapeInterval
 	}
@@ -88,6 +80,19 @@ func (c *RabbitMQCluster) Default() {
 	}
 	if s.TerminationGracePeriodSeconds == nil {
 		s.TerminationGracePeriodSeconds = ptr(DefaultTerminationGracePeriodSeconds)
+	}
+}
+
+// defaults: the memory limit equals the request (RabbitMQ is told the limit: total_memory_available_override_value).
+func (r *Resources) defaults() {
+	if r.Requests.CPU == "" {
+		r.Requests.CPU = DefaultCPURequest
+	}
+	if r.Requests.Memory == "" {
+		r.Requests.Memory = DefaultMemory
+	}
+	if r.Limits.Memory == "" {
+		r.Limits.Memory = r.Requests.Memory
 	}
 }
 
