@@ -7,7 +7,6 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/rabbitmq-krm/rabbitmq-krm/fn/krm"
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/render"
 )
 
@@ -37,7 +36,7 @@ func rerender(t *testing.T, first, second string) (out string, code int) {
 }
 
 // resultLines are a ResourceList's results, one line each as kpt prints them
-// ("[error] apps/v1/StatefulSet/mq/rabbitmq ...", krm.Message).
+// ("[error] apps/v1/StatefulSet/mq/rabbitmq ...", kyaml's Result.String).
 func resultLines(t *testing.T, raw string) string {
 	t.Helper()
 	var rl struct{ Results framework.Results }
@@ -46,7 +45,7 @@ func resultLines(t *testing.T, raw string) string {
 	}
 	var b strings.Builder
 	for _, r := range rl.Results {
-		b.WriteString(krm.Message(r) + "\n")
+		b.WriteString(r.String() + "\n")
 	}
 	return b.String()
 }
@@ -95,7 +94,7 @@ func TestRenamedClusterIsRefusedInAPackage(t *testing.T) {
 	if code == 0 {
 		t.Fatal("a renamed cluster was rendered")
 	}
-	for _, w := range []string{"[error] apps/v1/StatefulSet/mq/rabbitmq was rendered", `RabbitMQCluster "rabbitmq", which the package no longer holds`, "restore metadata.name", "delete its generated files"} {
+	for _, w := range []string{"[error] apps/v1/StatefulSet/mq/rabbitmq: was rendered", `RabbitMQCluster "rabbitmq", which the package no longer holds`, "restore metadata.name", "delete its generated files"} {
 		if !strings.Contains(stderr, w) {
 			t.Errorf("stderr lacks %q:\n%s", w, stderr)
 		}

@@ -150,22 +150,10 @@ func placeInPackage(config *yaml.RNode, objs []*yaml.RNode) {
 	}
 }
 
-// PrintResults writes each result as one Message line.
+// PrintResults writes each result as one line, as kyaml's Result.String formats it:
+// "[error] apiVersion/kind/[namespace/]name field: message".
 func PrintResults(w io.Writer, results framework.Results) {
 	for _, r := range results {
-		fmt.Fprintln(w, Message(r))
+		fmt.Fprintln(w, r)
 	}
-}
-
-// Message formats a result as one line, as kpt prints it:
-// "[error] apiVersion/kind/[namespace/]name field: message".
-func Message(r *framework.Result) string {
-	s := "[" + string(r.Severity) + "]"
-	if ref := r.ResourceRef; ref != nil {
-		s += " " + path.Join(ref.APIVersion, ref.Kind, ref.Namespace) + "/" + ref.Name
-	}
-	if r.Field != nil && r.Field.Path != "" {
-		return s + " " + r.Field.Path + ": " + r.Message
-	}
-	return s + " " + r.Message
 }

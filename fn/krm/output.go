@@ -23,8 +23,8 @@ type Output struct {
 	encode func(*yaml.RNode) (part, error)
 }
 
-// slot is an output item: an input item, or a generated object as a node or bytes, with the
-// placement annotations (kept) an object that replaces it keeps.
+// slot is an output item: an input item, or a generated object as a node or bytes, with its
+// placement annotations (kept), which an object that replaces it keeps.
 type slot struct {
 	node *yaml.RNode
 	text part
@@ -52,7 +52,7 @@ func (o *Output) upsert(objs []*yaml.RNode) error {
 		if !replaces {
 			i = len(o.slots)
 			o.slots = append(o.slots, slot{})
-		} else if err := keepPlacement(o.slots[i].placement(), g); err != nil {
+		} else if err := keepPlacement(o.slots[i].kept, g); err != nil {
 			return err
 		}
 		s := slot{node: g, kept: placementOf(g)}
@@ -86,13 +86,6 @@ func keepPlacement(found map[string]string, g *yaml.RNode) error {
 	return nil
 }
 
-func (s slot) placement() map[string]string {
-	if s.node == nil {
-		return s.kept
-	}
-	return placementOf(s.node)
-}
-
 func placementOf(n *yaml.RNode) map[string]string {
 	found := map[string]string{}
 	if hasMapMetadata(n) {
@@ -110,7 +103,7 @@ func placementOf(n *yaml.RNode) map[string]string {
 func (o *Output) discardGenerated() {
 	o.slots = make([]slot, 0, len(o.items))
 	for _, item := range o.items {
-		o.slots = append(o.slots, slot{node: item})
+		o.slots = append(o.slots, slot{node: item, kept: placementOf(item)})
 	}
 }
 

@@ -178,12 +178,7 @@ func isCopyOf(item, cfg *yaml.RNode) bool {
 // sentByKpt reports whether kpt sent the items: it puts path annotations on every item it
 // reads from a package (kustomize puts none on a generator's input).
 func sentByKpt(items []*yaml.RNode) bool {
-	for _, item := range items {
-		if fileOf(item) != nil {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(items, func(n *yaml.RNode) bool { return fileOf(n) != nil })
 }
 
 // identity is what makes two objects the same object for the API server.

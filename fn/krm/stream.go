@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"io"
+	"slices"
 
 	"sigs.k8s.io/kustomize/kyaml/errors"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -89,12 +90,10 @@ func reconcileAndEncode(nodeAnnos map[string]map[string]string) func(*yaml.RNode
 	}
 }
 
+// internalIDs are the annotations by which kio matches an output object to an input item.
+var internalIDs = []string{kioutil.PathAnnotation, kioutil.IndexAnnotation, kioutil.IdAnnotation,
+	kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation, kioutil.LegacyIdAnnotation}
+
 func hasPlacement(annos map[string]string) bool {
-	for _, key := range []string{kioutil.PathAnnotation, kioutil.IndexAnnotation, kioutil.IdAnnotation,
-		kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation, kioutil.LegacyIdAnnotation} {
-		if _, ok := annos[key]; ok {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(internalIDs, func(key string) bool { _, ok := annos[key]; return ok })
 }
