@@ -43,22 +43,44 @@ func NewOutput(items []*yaml.RNode, place bool) *Output {
 	return o
 }
 
-// upsert puts generated objects in the output: in place of the item with the same identity,
-// keeping that item's file placement, or appended.
-func (o *Output) upsert(objs []*yaml.RNode) error {
-	for _, g := range objs {
+// prepare makes the slots of generated objects, encoding those that replace no input item
+// (upsert appends them as they are). It only reads o: Render calls it on every CPU.
+func (o *Output) prepare(objs []*yaml.RNode) ([]slot, error) {
+	slots := make([]slot, len(objs))
+	for i, g := range objs {
+		slots[i] = slot{node: g, kept: placementOf(g)}
 		id, _ := identityOf(g)
+		if _, replaces := o.index[id]; o.encode != nil && !replaces {
+			var err error
+			if slots[i].text, err = o.encode(g); err != nil {
+				return nil, err
+			}
+			slots[i].node = nil
+		}
+	}
+	return slots, nil
+}
+
+// upsert puts prepared slots in the output: in place of the item with the same identity,
+// which keeps that item's file placement, or appended.
+func (o *Output) upsert(slots []slot) error {
+	for _, s := range slots {
+		var id identity
+		if s.node != nil {
+			id, _ = identityOf(s.node)
+		}
 		i, replaces := o.index[id]
-		if !replaces {
-			i = len(o.slots)
-			o.slots = append(o.slots, slot{})
-		} else if err := keepPlacement(o.slots[i].kept, g); err != nil {
+		if s.node == nil || !replaces {
+			o.slots = append(o.slots, s)
+			continue
+		}
+		if err := keepPlacement(o.slots[i].kept, s.node); err != nil {
 			return err
 		}
-		s := slot{node: g, kept: placementOf(g)}
+		s.kept = placementOf(s.node)
 		if o.encode != nil {
 			var err error
-			if s.text, err = o.encode(g); err != nil {
+			if s.text, err = o.encode(s.node); err != nil {
 				return err
 			}
 			s.node = nil
@@ -113,7 +135,11 @@ func (o *Output) Add(obj render.Object) error {
 	if err != nil {
 		return err
 	}
-	return o.upsert([]*yaml.RNode{n})
+	slots, err := o.prepare([]*yaml.RNode{n})
+	if err != nil {
+		return err
+	}
+	return o.upsert(slots)
 }
 
 // WriteStream writes the output items as a YAML stream (the render and cookie commands).

@@ -55,18 +55,23 @@ func Render(configs, pkg []*yaml.RNode, out *Output) (framework.Results, error) 
 		return results, nil
 	}
 	type generated struct {
-		objs    []*yaml.RNode
+		slots   []slot
+		err     error
 		results framework.Results
 	}
 	for g := range ordered.Map(configs, func(cfg *yaml.RNode) generated {
 		objs, res := generate(cfg, pkg, guard, out.place)
-		return generated{objs, res}
+		slots, err := out.prepare(objs)
+		return generated{slots, err, res}
 	}) {
 		results = append(results, g.results...)
 		if results.ExitCode() != 0 {
 			continue
 		}
-		if err := out.upsert(g.objs); err != nil {
+		if g.err != nil {
+			return results, g.err
+		}
+		if err := out.upsert(g.slots); err != nil {
 			return results, err
 		}
 	}
