@@ -48,14 +48,12 @@ func NewOutput(items []*yaml.RNode, place bool) *Output {
 func (o *Output) prepare(objs []*yaml.RNode) ([]slot, error) {
 	slots := make([]slot, len(objs))
 	for i, g := range objs {
-		slots[i] = slot{node: g, kept: placementOf(g)}
-		id, _ := identityOf(g)
-		if _, replaces := o.index[id]; o.encode != nil && !replaces {
-			var err error
-			if slots[i].text, err = o.encode(g); err != nil {
-				return nil, err
-			}
-			slots[i].node = nil
+		var err error
+		if slots[i] = (slot{node: g, kept: placementOf(g)}); o.replaced(g) < 0 {
+			slots[i], err = o.finish(slots[i])
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	return slots, nil
@@ -65,29 +63,41 @@ func (o *Output) prepare(objs []*yaml.RNode) ([]slot, error) {
 // which keeps that item's file placement, or appended.
 func (o *Output) upsert(slots []slot) error {
 	for _, s := range slots {
-		var id identity
-		if s.node != nil {
-			id, _ = identityOf(s.node)
-		}
-		i, replaces := o.index[id]
-		if s.node == nil || !replaces {
+		i := o.replaced(s.node)
+		if i < 0 {
 			o.slots = append(o.slots, s)
 			continue
 		}
-		if err := keepPlacement(o.slots[i].kept, s.node); err != nil {
+		err := keepPlacement(o.slots[i].kept, s.node)
+		if err == nil {
+			o.slots[i], err = o.finish(slot{node: s.node, kept: placementOf(s.node)})
+		}
+		if err != nil {
 			return err
 		}
-		s.kept = placementOf(s.node)
-		if o.encode != nil {
-			var err error
-			if s.text, err = o.encode(s.node); err != nil {
-				return err
-			}
-			s.node = nil
-		}
-		o.slots[i] = s
 	}
 	return nil
+}
+
+// replaced is the index of the input item g replaces, or -1 (none, or g is already encoded).
+func (o *Output) replaced(g *yaml.RNode) int {
+	if g == nil {
+		return -1
+	}
+	id, _ := identityOf(g) // generated objects always have one
+	if i, ok := o.index[id]; ok {
+		return i
+	}
+	return -1
+}
+
+// finish encodes s's object when the output streams (Execute).
+func (o *Output) finish(s slot) (slot, error) {
+	if o.encode == nil {
+		return s, nil
+	}
+	text, err := o.encode(s.node)
+	return slot{text: text, kept: s.kept}, err
 }
 
 // placementAnnotations tell kpt which file and position an object has in the package.
