@@ -6,8 +6,10 @@
 package confschema
 
 import (
+	"cmp"
 	_ "embed"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -32,15 +34,22 @@ type Schema struct {
 }
 
 var (
-	parseOnce sync.Once
-	bySeries  map[string]*Schema
+	mu       sync.Mutex
+	bySeries = map[string]*Schema{} // nil for a series not in the data
 )
 
 // For returns the schema of a series such as "4.2" (ok false for a series not in the data).
+// A series is read from the data on first use: reading all ten took a third of a render's
+// CPU, and a render needs one or two.
 func For(series string) (*Schema, bool) {
-	parseOnce.Do(func() { bySeries = parse(data) })
-	s, ok := bySeries[series]
-	return s, ok
+	mu.Lock()
+	defer mu.Unlock()
+	s, done := bySeries[series]
+	if !done {
+		s = parse(data, series)
+		bySeries[series] = s
+	}
+	return s, s != nil
 }
 
 // Series lists the series the data covers, in the order of its header.
@@ -53,34 +62,29 @@ func Series() []string {
 	return nil
 }
 
-// parse reads keys.tsv: series ranges, key, target, datatype per line.
-func parse(text string) map[string]*Schema {
+// parse reads the mappings of one series from keys.tsv (series ranges, key, target, datatype
+// per line); nil when the data does not cover the series.
+func parse(text, series string) *Schema {
 	order := Series()
-	index := map[string]int{}
-	out := map[string]*Schema{}
-	for i, s := range order {
-		index[s] = i
-		out[s] = &Schema{exact: map[string]Mapping{}}
+	want := slices.Index(order, series)
+	if want < 0 {
+		return nil
 	}
+	out := &Schema{exact: map[string]Mapping{}}
 	for _, line := range strings.Split(text, "\n") {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
 		f := strings.Split(line, "\t")
-		m := Mapping{Key: f[1], Target: f[2], Datatype: f[3]}
 		for _, r := range strings.Split(f[0], ",") {
 			first, last, _ := strings.Cut(r, "-")
-			if last == "" {
-				last = first
-			}
-			for _, s := range order[index[first] : index[last]+1] {
-				out[s].add(m)
+			if slices.Index(order, first) <= want && want <= slices.Index(order, cmp.Or(last, first)) {
+				out.add(Mapping{Key: f[1], Target: f[2], Datatype: f[3]})
+				break
 			}
 		}
 	}
-	for _, s := range out {
-		sort.Strings(s.keys)
-	}
+	sort.Strings(out.keys)
 	return out
 }
 
