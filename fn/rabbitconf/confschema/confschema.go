@@ -54,7 +54,7 @@ func For(series string) (*Schema, bool) {
 
 // Series lists the series the data covers, in the order of its header.
 func Series() []string {
-	for _, line := range strings.Split(data, "\n") {
+	for line := range strings.Lines(data) {
 		if rest, ok := strings.CutPrefix(line, "# One line per mapping: series (ranges of "); ok {
 			return strings.Fields(rest[:strings.Index(rest, ")")])
 		}
@@ -71,11 +71,11 @@ func parse(text, series string) *Schema {
 		return nil
 	}
 	out := &Schema{exact: map[string]Mapping{}}
-	for _, line := range strings.Split(text, "\n") {
-		if line == "" || strings.HasPrefix(line, "#") {
+	for line := range strings.Lines(text) {
+		if line == "\n" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		f := strings.Split(line, "\t")
+		f := strings.Split(strings.TrimSuffix(line, "\n"), "\t")
 		for _, r := range strings.Split(f[0], ",") {
 			first, last, _ := strings.Cut(r, "-")
 			if slices.Index(order, first) <= want && want <= slices.Index(order, cmp.Or(last, first)) {
