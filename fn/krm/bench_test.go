@@ -125,7 +125,7 @@ func benchDecode(node *yaml.RNode) (*v1alpha1.RabbitMQCluster, error) {
 }
 
 // benchEncode is the encode stage as Execute runs it: typed objects to YAML nodes (toRNode,
-// in generateOne), then each node to output bytes (encodePart, in Output.upsert).
+// in generateOne), then each node to output bytes (encodePart, in Output.prepare).
 func benchEncode(objs []render.Object, out *bytes.Buffer) error {
 	for _, o := range objs {
 		n, err := toRNode(o)

@@ -138,7 +138,7 @@ func fileOf(node *yaml.RNode) *framework.File {
 }
 
 // placeInPackage files a cluster's objects next to its config: <config dir>/<cluster>/<kind>_
-// <name>.yaml. A replaced copy's placement wins (Output.upsert): files a user moved stay put.
+// <name>.yaml. A replaced copy's placement wins (Output.prepare): files a user moved stay put.
 func placeInPackage(config *yaml.RNode, objs []*yaml.RNode) {
 	dir := "."
 	if f := fileOf(config); f != nil {

@@ -19,16 +19,21 @@ type Output struct {
 	slots []slot           // the output items
 	index map[identity]int // input items by identity; generated objects are not indexed
 	place bool             // file generated objects in the kpt package
-	// encode turns a final generated object into bytes as soon as it is upserted (Execute).
+	// encode turns a final generated object into bytes (Execute).
 	encode func(*yaml.RNode) (part, error)
 }
 
-// slot is an output item: an input item, or a generated object as a node or bytes, with its
-// placement annotations (kept), which an object that replaces it keeps.
+// slot is an output item: an input item, or a generated object as a node or as bytes.
 type slot struct {
 	node *yaml.RNode
 	text part
-	kept map[string]string
+}
+
+// placed is a generated object ready for the output, and the index of the input item it
+// replaces (-1: it is appended).
+type placed struct {
+	slot
+	at int
 }
 
 // NewOutput keeps the items (none for `render` and `cookie`) in the output.
@@ -43,61 +48,49 @@ func NewOutput(items []*yaml.RNode, place bool) *Output {
 	return o
 }
 
-// prepare makes the slots of generated objects, encoding those that replace no input item
-// (upsert appends them as they are). It only reads o: Render calls it on every CPU.
-func (o *Output) prepare(objs []*yaml.RNode) ([]slot, error) {
-	slots := make([]slot, len(objs))
+// prepare readies generated objects for the output: one that replaces an input item takes
+// that item's file placement; each is encoded when the output streams. It only reads o:
+// Render runs it on every CPU.
+func (o *Output) prepare(objs []*yaml.RNode) ([]placed, error) {
+	ps := make([]placed, len(objs))
 	for i, g := range objs {
+		id, _ := identityOf(g) // generated objects always have one
+		at, replaces := o.index[id]
 		var err error
-		if slots[i] = (slot{node: g, kept: placementOf(g)}); o.replaced(g) < 0 {
-			slots[i], err = o.finish(slots[i])
+		if !replaces {
+			at = -1
+		} else {
+			err = keepPlacement(placementOf(o.items[at]), g)
+		}
+		if err == nil {
+			ps[i] = placed{at: at}
+			ps[i].slot, err = o.finish(g)
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
-	return slots, nil
+	return ps, nil
 }
 
-// upsert puts prepared slots in the output: in place of the item with the same identity,
-// which keeps that item's file placement, or appended.
-func (o *Output) upsert(slots []slot) error {
-	for _, s := range slots {
-		i := o.replaced(s.node)
-		if i < 0 {
-			o.slots = append(o.slots, s)
-			continue
-		}
-		err := keepPlacement(o.slots[i].kept, s.node)
-		if err == nil {
-			o.slots[i], err = o.finish(slot{node: s.node, kept: placementOf(s.node)})
-		}
-		if err != nil {
-			return err
+// upsert puts prepared objects in the output: in place of what they replace, or appended.
+func (o *Output) upsert(ps []placed) {
+	for _, p := range ps {
+		if p.at < 0 {
+			o.slots = append(o.slots, p.slot)
+		} else {
+			o.slots[p.at] = p.slot
 		}
 	}
-	return nil
 }
 
-// replaced is the index of the input item g replaces, or -1 (none, or g is already encoded).
-func (o *Output) replaced(g *yaml.RNode) int {
-	if g == nil {
-		return -1
-	}
-	id, _ := identityOf(g) // generated objects always have one
-	if i, ok := o.index[id]; ok {
-		return i
-	}
-	return -1
-}
-
-// finish encodes s's object when the output streams (Execute).
-func (o *Output) finish(s slot) (slot, error) {
+// finish is g's output item, encoded when the output streams (Execute).
+func (o *Output) finish(g *yaml.RNode) (slot, error) {
 	if o.encode == nil {
-		return s, nil
+		return slot{node: g}, nil
 	}
-	text, err := o.encode(s.node)
-	return slot{text: text, kept: s.kept}, err
+	text, err := o.encode(g)
+	return slot{text: text}, err
 }
 
 // placementAnnotations tell kpt which file and position an object has in the package.
@@ -135,7 +128,7 @@ func placementOf(n *yaml.RNode) map[string]string {
 func (o *Output) discardGenerated() {
 	o.slots = make([]slot, 0, len(o.items))
 	for _, item := range o.items {
-		o.slots = append(o.slots, slot{node: item, kept: placementOf(item)})
+		o.slots = append(o.slots, slot{node: item})
 	}
 }
 
@@ -145,11 +138,11 @@ func (o *Output) Add(obj render.Object) error {
 	if err != nil {
 		return err
 	}
-	slots, err := o.prepare([]*yaml.RNode{n})
-	if err != nil {
-		return err
+	ps, err := o.prepare([]*yaml.RNode{n})
+	if err == nil {
+		o.upsert(ps)
 	}
-	return o.upsert(slots)
+	return err
 }
 
 // WriteStream writes the output items as a YAML stream (the render and cookie commands).

@@ -55,14 +55,14 @@ func Render(configs, pkg []*yaml.RNode, out *Output) (framework.Results, error) 
 		return results, nil
 	}
 	type generated struct {
-		slots   []slot
+		objs    []placed
 		err     error
 		results framework.Results
 	}
 	for g := range ordered.Map(configs, func(cfg *yaml.RNode) generated {
 		objs, res := generate(cfg, pkg, guard, out.place)
-		slots, err := out.prepare(objs)
-		return generated{slots, err, res}
+		ps, err := out.prepare(objs)
+		return generated{ps, err, res}
 	}) {
 		results = append(results, g.results...)
 		if results.ExitCode() != 0 {
@@ -71,9 +71,7 @@ func Render(configs, pkg []*yaml.RNode, out *Output) (framework.Results, error) 
 		if g.err != nil {
 			return results, g.err
 		}
-		if err := out.upsert(g.slots); err != nil {
-			return results, err
-		}
+		out.upsert(g.objs)
 	}
 	return results, nil
 }
