@@ -105,15 +105,12 @@ func runRender(files []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		configs = append(configs, nodes...)
 	}
 	out := krm.NewOutput(nil, false)
-	results, err := krm.Render(configs, nil, out)
+	results := krm.Render(configs, nil, out)
 	krm.PrintResults(stderr, results)
-	if err == nil && results.ExitCode() != 0 {
+	if results.ExitCode() != 0 {
 		return 1
 	}
-	if err == nil {
-		err = out.WriteStream(stdout)
-	}
-	if err != nil {
+	if err := out.WriteStream(stdout); err != nil {
 		fmt.Fprintf(stderr, "[error] %v\n", err)
 		return 1
 	}

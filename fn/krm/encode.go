@@ -17,14 +17,14 @@ import (
 // toRNode converts a typed object to a node through its JSON form, dropping what the API
 // server owns (creationTimestamp, status) and empty specs: noise and GitOps diffs.
 func toRNode(obj render.Object) (*yaml.RNode, error) {
-	j, err := json.Marshal(obj)
-	if err != nil {
-		return nil, fmt.Errorf("encoding %T %s: %w", obj, obj.GetName(), err)
-	}
-	d := json.NewDecoder(bytes.NewReader(j))
-	d.UseNumber()
 	var m map[string]any
-	if err := d.Decode(&m); err != nil {
+	j, err := json.Marshal(obj)
+	if err == nil {
+		d := json.NewDecoder(bytes.NewReader(j))
+		d.UseNumber() // ports and replicas stay integers
+		err = d.Decode(&m)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("encoding %T %s: %w", obj, obj.GetName(), err)
 	}
 	delete(m, "status")

@@ -20,9 +20,9 @@ import (
 	"github.com/rabbitmq-krm/rabbitmq-krm/fn/render"
 )
 
-// generate renders one config: its objects (filed in the package when place is set) and
-// warnings, or only error results. pkg is the kpt package the output goes back to, or nil.
-func generate(node *yaml.RNode, pkg []*yaml.RNode, guard *day2.Index, place bool) ([]*yaml.RNode, framework.Results) {
+// generate renders one config: its objects, ready for sink, and warnings, or only error
+// results. pkg is the kpt package the output goes back to, or nil.
+func generate(node *yaml.RNode, pkg []*yaml.RNode, guard *day2.Index, sink *Output) ([]placed, framework.Results) {
 	ref := identify(node)
 	file := fileOf(node)
 	text, err := node.String()
@@ -57,16 +57,9 @@ func generate(node *yaml.RNode, pkg []*yaml.RNode, guard *day2.Index, place bool
 	for _, w := range out.Warnings {
 		results = append(results, result(ref, file, framework.Warning, w.Field, w.Message))
 	}
-	objs := make([]*yaml.RNode, 0, len(out.Objects))
-	for _, o := range out.Objects {
-		n, err := toRNode(o)
-		if err != nil {
-			return nil, append(results, result(ref, file, framework.Error, "(render)", err.Error()))
-		}
-		objs = append(objs, n)
-	}
-	if place {
-		placeInPackage(node, objs)
+	objs, err := sink.prepare(node, out.Objects)
+	if err != nil {
+		return nil, append(results, result(ref, file, framework.Error, "(render)", err.Error()))
 	}
 	return objs, results
 }
@@ -137,17 +130,15 @@ func fileOf(node *yaml.RNode) *framework.File {
 	return nil
 }
 
-// placeInPackage files a cluster's objects next to its config: <config dir>/<cluster>/<kind>_
+// placeInPackage files a cluster's object next to its config: <config dir>/<cluster>/<kind>_
 // <name>.yaml. A replaced copy's placement wins (Output.prepare): files a user moved stay put.
-func placeInPackage(config *yaml.RNode, objs []*yaml.RNode) {
+func placeInPackage(config, obj *yaml.RNode) error {
 	dir := "."
 	if f := fileOf(config); f != nil {
 		dir = path.Dir(f.Path)
 	}
-	for _, o := range objs {
-		file := path.Join(dir, config.GetName(), strings.ToLower(o.GetKind())+"_"+o.GetName()+".yaml")
-		_ = o.PipeE(yaml.SetAnnotation(kioutil.PathAnnotation, file))
-	}
+	file := path.Join(dir, config.GetName(), strings.ToLower(obj.GetKind())+"_"+obj.GetName()+".yaml")
+	return obj.PipeE(yaml.SetAnnotation(kioutil.PathAnnotation, file))
 }
 
 // PrintResults writes each result as one line, as kyaml's Result.String formats it:

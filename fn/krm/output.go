@@ -15,12 +15,11 @@ import (
 // items, each replaced in place by a generated object of the same identity, then the other
 // generated objects. The one upsert policy: a second run over its own output changes nothing.
 type Output struct {
-	items []*yaml.RNode    // the input items kept
-	slots []slot           // the output items
-	index map[identity]int // input items by identity; generated objects are not indexed
-	place bool             // file generated objects in the kpt package
-	// encode turns a final generated object into bytes (Execute).
-	encode func(*yaml.RNode) (part, error)
+	items  []*yaml.RNode                   // the input items kept
+	slots  []slot                          // the output items
+	index  map[identity]int                // input items by identity; generated objects are not indexed
+	place  bool                            // file generated objects in the kpt package
+	encode func(*yaml.RNode) (part, error) // a final generated object to bytes (Execute)
 }
 
 // slot is an output item: an input item, or a generated object as a node or as bytes.
@@ -48,18 +47,24 @@ func NewOutput(items []*yaml.RNode, place bool) *Output {
 	return o
 }
 
-// prepare readies generated objects for the output: one that replaces an input item takes
-// that item's file placement; each is encoded when the output streams. It only reads o:
-// Render runs it on every CPU.
-func (o *Output) prepare(objs []*yaml.RNode) ([]placed, error) {
+// prepare readies a config's objects for the output: as nodes, filed in the package (place),
+// where one that replaces an input item takes that item's placement, and encoded when the
+// output streams. It only reads o: Render runs it on every CPU.
+func (o *Output) prepare(config *yaml.RNode, objs []render.Object) ([]placed, error) {
 	ps := make([]placed, len(objs))
-	for i, g := range objs {
+	for i, obj := range objs {
+		g, err := toRNode(obj)
+		if err != nil {
+			return nil, err
+		}
+		if o.place {
+			err = placeInPackage(config, g)
+		}
 		id, _ := identityOf(g) // generated objects always have one
 		at, replaces := o.index[id]
-		var err error
 		if !replaces {
 			at = -1
-		} else {
+		} else if err == nil {
 			err = keepPlacement(placementOf(o.items[at]), g)
 		}
 		if err == nil {
@@ -134,11 +139,7 @@ func (o *Output) discardGenerated() {
 
 // Add puts a typed object in the output (the cookie command).
 func (o *Output) Add(obj render.Object) error {
-	n, err := toRNode(obj)
-	if err != nil {
-		return err
-	}
-	ps, err := o.prepare([]*yaml.RNode{n})
+	ps, err := o.prepare(nil, []render.Object{obj})
 	if err == nil {
 		o.upsert(ps)
 	}

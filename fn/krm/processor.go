@@ -1,7 +1,6 @@
 package krm
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 
@@ -35,11 +34,10 @@ func Process(rl *framework.ResourceList, out *Output) error {
 		rl.Results = append(rl.Results, &framework.Result{Message: err.Error(), Severity: framework.Error})
 		return rl.Results
 	}
-	results, err := Render(configs, packageItems(rl, configs), out)
-	rl.Results = append(rl.Results, results...)
-	if err != nil || rl.Results.ExitCode() != 0 {
+	rl.Results = append(rl.Results, Render(configs, packageItems(rl, configs), out)...)
+	if rl.Results.ExitCode() != 0 {
 		out.discardGenerated()
-		return cmp.Or(err, error(rl.Results))
+		return rl.Results
 	}
 	return nil
 }
@@ -48,32 +46,25 @@ func Process(rl *framework.ResourceList, out *Output) error {
 // output goes back to, or nil. After a config fails, the rest only report. Configs are
 // generated on every CPU (generate only reads the configs and pkg) and taken in order, so
 // the output is the same as one by one.
-func Render(configs, pkg []*yaml.RNode, out *Output) (framework.Results, error) {
+func Render(configs, pkg []*yaml.RNode, out *Output) framework.Results {
 	guard := day2.NewIndex(pkg)
 	results := append(duplicateConfigs(configs), orphans(guard)...)
 	if len(results) > 0 {
-		return results, nil
+		return results
 	}
 	type generated struct {
 		objs    []placed
-		err     error
 		results framework.Results
 	}
 	for g := range ordered.Map(configs, func(cfg *yaml.RNode) generated {
-		objs, res := generate(cfg, pkg, guard, out.place)
-		ps, err := out.prepare(objs)
-		return generated{ps, err, res}
+		objs, res := generate(cfg, pkg, guard, out)
+		return generated{objs, res}
 	}) {
-		results = append(results, g.results...)
-		if results.ExitCode() != 0 {
-			continue
+		if results = append(results, g.results...); results.ExitCode() == 0 {
+			out.upsert(g.objs)
 		}
-		if g.err != nil {
-			return results, g.err
-		}
-		out.upsert(g.objs)
 	}
-	return results, nil
+	return results
 }
 
 func isConfig(n *yaml.RNode) bool {
@@ -92,24 +83,17 @@ func hasMapMetadata(n *yaml.RNode) bool {
 	if !isMap(n) || md == nil {
 		return isMap(n)
 	}
-	if md.Value.YNode().Kind == yaml.SequenceNode {
-		return false
-	}
-	for _, f := range []string{yaml.LabelsField, yaml.AnnotationsField} {
-		if v := md.Value.Field(f); v != nil && v.Value.YNode().Kind == yaml.SequenceNode {
-			return false
-		}
-	}
-	return true
+	return md.Value.YNode().Kind != yaml.SequenceNode &&
+		!slices.ContainsFunc([]string{yaml.LabelsField, yaml.AnnotationsField}, func(f string) bool {
+			v := md.Value.Field(f)
+			return v != nil && v.Value.YNode().Kind == yaml.SequenceNode
+		})
 }
 
 // isEmptyConfigMap is what `kpt fn eval` sends without --fn-config: no functionConfig.
 func isEmptyConfigMap(n *yaml.RNode) bool {
-	if !isMap(n) || n.GetApiVersion() != "v1" || n.GetKind() != "ConfigMap" {
-		return false
-	}
-	data := n.Field("data")
-	return data == nil || data.Value.IsNilOrEmpty()
+	data := n.Field("data") // nil when n is not a map
+	return isMap(n) && n.GetApiVersion() == "v1" && n.GetKind() == "ConfigMap" && (data == nil || data.Value.IsNilOrEmpty())
 }
 
 func configsOf(rl *framework.ResourceList) ([]*yaml.RNode, error) {
@@ -125,12 +109,7 @@ func configsOf(rl *framework.ResourceList) ([]*yaml.RNode, error) {
 		}
 		return []*yaml.RNode{fc}, nil
 	}
-	var configs []*yaml.RNode
-	for _, item := range rl.Items {
-		if isConfig(item) {
-			configs = append(configs, item)
-		}
-	}
+	configs := slices.DeleteFunc(slices.Clone(rl.Items), func(n *yaml.RNode) bool { return !isConfig(n) })
 	if len(configs) == 0 {
 		return nil, fmt.Errorf("no %s/%s found: pass one as the functionConfig, or run in a package that contains one", v1alpha1.APIVersion, v1alpha1.Kind)
 	}

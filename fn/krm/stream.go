@@ -51,10 +51,7 @@ func Execute(in io.Reader, out, log io.Writer) error {
 		rw.Writer = w
 		err = rw.Write(o.Nodes())
 	}
-	if ferr := w.Flush(); err == nil { // what was written before an error goes out too
-		err = ferr
-	}
-	return cmp.Or(err, retErr)
+	return cmp.Or(err, w.Flush(), retErr) // what was written before an error goes out too
 }
 
 // setResults is framework.Execute's (new results replace the input's), plus the log.
