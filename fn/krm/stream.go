@@ -87,9 +87,9 @@ func reconcileAndEncode(nodeAnnos map[string]map[string]string) func(*yaml.RNode
 	}
 }
 
-// internalIDs are the annotations by which kio matches an output object to an input item.
-var internalIDs = []string{kioutil.PathAnnotation, kioutil.IndexAnnotation, kioutil.IdAnnotation,
-	kioutil.LegacyPathAnnotation, kioutil.LegacyIndexAnnotation, kioutil.LegacyIdAnnotation}
+// internalIDs are the annotations by which kio matches an output object to an input item: its
+// placement (placementAnnotations) and its id.
+var internalIDs = append([]string{kioutil.IdAnnotation, kioutil.LegacyIdAnnotation}, placementAnnotations...)
 
 func hasPlacement(annos map[string]string) bool {
 	return slices.ContainsFunc(internalIDs, func(key string) bool { _, ok := annos[key]; return ok })
