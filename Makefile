@@ -42,9 +42,12 @@ check-confschema:
 	tmp=$$(mktemp); trap 'rm -f $$tmp' EXIT; nice bash hack/confschema/generate.sh $$tmp; \
 	  diff -u fn/rabbitconf/confschema/keys.tsv $$tmp || { echo "keys.tsv is stale: make confschema" >&2; exit 1; }
 
+# Every benchmark runs once too (-benchtime 1x): they check what they measure (object counts,
+# output), and nothing else runs them, so they had broken unnoticed.
 test-unit:
 	go vet ./...
 	go test ./...
+	go test ./... -run '^$$' -bench . -benchtime 1x
 
 # Real kustomize over every unit and combination, and what kustomize and kpt send to the function
 # still matches the recordings the Go tests use (testdata/captured).
