@@ -15,6 +15,14 @@ bench_render() {
   "$FN" < "$tmp/article.yaml" 2>/dev/null | grep -q '^  kind: StatefulSet$' || die "rabbitmq-krm rendered no StatefulSet"
   pairs "one render / null fn (wall, medians; ratio of pairs)" "$RUNS" -in "$tmp/article.yaml" "$FN" -- "$NULLFN"
   budget "one render / null KRM function" "$P_RATIO" 1.5 x
+  # What no render can go below: starting a process that links the typed API, and the render's
+  # own work once everything is warm (docs/performance.md, "the floors").
+  pairs "  (floor) null fn with k8s.io/api linked / null fn" "$RUNS" -in "$tmp/article.yaml" "$NULLFN-k8s" -- "$NULLFN"
+  pairs "  (floor) rabbitmq-krm version (start, no work) / null fn" "$RUNS" -in "$tmp/article.yaml" "$FN" version -- "$NULLFN"
+  local null=$P_B warm
+  warm=$(go test ./fn/krm -run '^$' -bench 'KRM/article$' -benchtime 200x | awk '/^BenchmarkKRM/ { print $3 / 1e9 }')
+  REPORT+=("$(printf '%-58s %10s %10s  %.3fx  (go test -bench KRM/article: in a warm process)' \
+    "  (floor) the render's work, warm / null fn" "$(ms "$warm")" "$(ms "$null")" "$(awk -v a="$warm" -v b="$null" 'BEGIN { print a / b }')")")
 }
 
 # generator DIR EXEC [ARG]: a kustomization in DIR whose generator is the article's config, run
@@ -40,6 +48,8 @@ bench_kustomize() {
   pairs "kustomize build bases/rabbitmq / static YAML" "$RUNS" "${k[@]}" bases/rabbitmq -- "${k[@]}" "$tmp/static"
   budget "kustomize build with the generator / static YAML" "$P_RATIO" 1.5 x
   pairs "  (info) the replay generator / static YAML" "$RUNS" "${k[@]}" "$tmp/replaygen" -- "${k[@]}" "$tmp/static"
+  generator "$tmp/replaygen-k8s" "$REPLAY-k8s" "$tmp/replay.yaml"
+  pairs "  (floor) the replay with k8s.io/api linked / static YAML" "$RUNS" "${k[@]}" "$tmp/replaygen-k8s" -- "${k[@]}" "$tmp/static"
 }
 
 # kpt_package DIR EXEC: a package of $KPT_CONFIGS article clusters, one file each, rendered by

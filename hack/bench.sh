@@ -19,6 +19,10 @@
 #   4. 1000 configs in one ResourceList <= 3 s and <= 300 MiB peak RSS, growing linearly
 #      (100 / 1000 / 3000: the ratios should be near 10 and 3)
 #
+# Beside budgets 1 and 2 it prints their floors: the null function and the replay generator
+# built with the k8s.io/api groups linked (hack/nullfn/k8stypes), `rabbitmq-krm version`, and
+# the render's work in a warm process (BenchmarkKRM/article).
+#
 # The machine is shared: pairs are interleaved so that load hits both sides alike, medians are
 # reported, and the load average is printed with the numbers.
 set -euo pipefail
@@ -30,7 +34,7 @@ while [ $# -gt 0 ]; do
     --no-budget) BUDGETS=0 ;;
     --runs) RUNS="${2:?--runs needs a number}"; shift ;;
     --kpt-configs) KPT_CONFIGS="${2:?--kpt-configs needs a number}"; shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
   shift
@@ -49,6 +53,10 @@ built_fn_on_path   # bases/rabbitmq names `rabbitmq-krm` (PATH)
 FN="$REPO_ROOT/bin/rabbitmq-krm"
 for tool in nullfn nullfn/replay benchpairs; do
   CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/$(basename "$tool")" "./hack/$tool"
+done
+# The floors again with the k8s.io/api groups rabbitmq-krm renders linked in (hack/nullfn/k8stypes).
+for tool in nullfn nullfn/replay; do
+  CGO_ENABLED=0 go build -tags k8stypes -trimpath -ldflags '-s -w' -o "$tmp/$(basename "$tool")-k8s" "./hack/$tool"
 done
 NULLFN=$tmp/nullfn REPLAY=$tmp/replay PAIRS=$tmp/benchpairs
 ARTICLE=testdata/golden/article-nfs/config.yaml
