@@ -45,29 +45,39 @@ func (c *RabbitMQCluster) validateOwnership(errs *field.ErrorList) {
 		return
 	}
 	owned := OwnedBy(c)
-	series, _ := ParseSeries(c.Spec.Version)
-	schema, _ := confschema.For(series.String())
-	targets := ownedTargets(schema, owned.ConfKeys)
-	for _, l := range c.Spec.AdditionalConfig.Lines() {
-		m, _ := schema.Lookup(l.Key)
-		if o, ok := targets.find(l.Key, m.Target); ok {
-			add(errs, "spec.additionalConfig", "line %d: %s is set by rabbitmq-krm (%s): %s; remove the line", l.Number, l.Key, o.Key, o.Owner)
-		}
-	}
-	if cfg, err := erlterms.Parse(c.Spec.AdvancedConfig); err == nil {
-		for _, app := range cfg.Apps {
-			for _, key := range app.Keys {
-				if o, ok := targets.find("", app.Name+"."+key); ok {
-					add(errs, "spec.advancedConfig", "{%s, [{%s, ...}]} overrides %s, which rabbitmq-krm sets (%s): remove it", app.Name, key, o.Key, o.Owner)
-				}
-			}
-		}
-	}
+	c.validateOwnedSettings(errs, owned.ConfKeys)
 	c.validateOwnedMetadata(errs, owned)
 	for i, e := range c.Spec.Env {
 		for _, name := range owned.Env {
 			if e.Name == name {
 				add(errs, fmt.Sprintf("spec.env[%d].name", i), "%s is set by rabbitmq-krm for this config (node names, data directory, plugins and config files depend on it): remove it", name)
+			}
+		}
+	}
+}
+
+// validateOwnedSettings refuses additionalConfig lines and advanced.config entries that set
+// what rabbitmq-krm writes. The series' schema is read only when there is one to check:
+// reading it was a tenth of a whole render process (docs/performance.md).
+func (c *RabbitMQCluster) validateOwnedSettings(errs *field.ErrorList, keys []OwnedKey) {
+	lines := c.Spec.AdditionalConfig.Lines()
+	cfg, _ := erlterms.Parse(c.Spec.AdvancedConfig) // no apps on a syntax error (validateAdvancedConfig's)
+	if len(lines) == 0 && len(cfg.Apps) == 0 {
+		return
+	}
+	series, _ := ParseSeries(c.Spec.Version)
+	schema, _ := confschema.For(series.String())
+	targets := ownedTargets(schema, keys)
+	for _, l := range lines {
+		m, _ := schema.Lookup(l.Key)
+		if o, ok := targets.find(l.Key, m.Target); ok {
+			add(errs, "spec.additionalConfig", "line %d: %s is set by rabbitmq-krm (%s): %s; remove the line", l.Number, l.Key, o.Key, o.Owner)
+		}
+	}
+	for _, app := range cfg.Apps {
+		for _, key := range app.Keys {
+			if o, ok := targets.find("", app.Name+"."+key); ok {
+				add(errs, "spec.advancedConfig", "{%s, [{%s, ...}]} overrides %s, which rabbitmq-krm sets (%s): remove it", app.Name, key, o.Key, o.Owner)
 			}
 		}
 	}
