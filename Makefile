@@ -48,6 +48,7 @@ test-unit:
 	go vet ./...
 	go test ./...
 	go test ./... -run '^$$' -bench . -benchtime 1x
+	go vet -tags k8stypes ./hack/nullfn/...   # the floors hack/bench.sh builds with the tag
 
 # Real kustomize over every unit and combination, and what kustomize and kpt send to the function
 # still matches the recordings the Go tests use (testdata/captured).
