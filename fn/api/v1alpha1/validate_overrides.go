@@ -58,7 +58,7 @@ func (c *RabbitMQCluster) validateOwnership(errs *field.ErrorList) {
 
 // validateOwnedSettings refuses additionalConfig lines and advanced.config entries that set
 // what rabbitmq-krm writes. The series' schema is read only when there is one to check:
-// reading it was a tenth of a whole render process (docs/performance.md).
+// reading it was 3-4 % of a whole render process's CPU (docs/performance.md).
 func (c *RabbitMQCluster) validateOwnedSettings(errs *field.ErrorList, keys []OwnedKey) {
 	lines := c.Spec.AdditionalConfig.Lines()
 	cfg, _ := erlterms.Parse(c.Spec.AdvancedConfig) // no apps on a syntax error (validateAdvancedConfig's)
